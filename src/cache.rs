@@ -1,0 +1,408 @@
+//! The on-disk cache: one JSON entry per cache key, a separate `.lock` file
+//! beside it, atomic replacement by rename.
+//!
+//! Readers never lock: writers write a temp file in the same directory,
+//! fsync it, rename it over the entry and fsync the directory, so a reader
+//! sees the old entry or the new one, never a torn one. Anything odd about an
+//! entry (corrupt, foreign, future-dated, wrong owner or mode) makes it a
+//! miss; anything odd about the directory makes the cache unusable, with a
+//! warning, and the key is still made.
+
+use crate::secret::Secret;
+use crate::token::{self, MAX_LIFETIME_SECS};
+use anyhow::{Context, Result, anyhow, bail};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::io::Read;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pub const VERSION: u32 = 1;
+/// Entries are about 2 KiB; anything much larger is not ours.
+const MAX_ENTRY_BYTES: u64 = 64 * 1024;
+
+/// One cached answer: a Bedrock key, or AWS credentials for
+/// `credential-process`. Its fields other than the payload are what `cache
+/// list` shows and what validation checks the payload against.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entry {
+    pub version: u32,
+    /// The cache key's hash: an entry copied under another name is foreign.
+    pub key: String,
+    pub profile: String,
+    pub region: String,
+    /// Requested lifetime, seconds.
+    pub duration: u64,
+    /// Signing (or fetching) instant, Unix seconds.
+    pub created_at: i64,
+    /// When the key (or credentials) stop working: the earlier of
+    /// `created_at + duration` and `credentials_expire_at`.
+    pub expires_at: i64,
+    pub credentials_expire_at: Option<i64>,
+    /// SHA-256 of the access key id that signed the key.
+    pub access_key_hash: String,
+    /// aws-config's name for where the credentials came from.
+    pub source: String,
+    #[serde(flatten)]
+    pub payload: Payload,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Payload {
+    BedrockKey {
+        token: Secret,
+    },
+    AwsCredentials {
+        access_key_id: String,
+        secret_access_key: Secret,
+        session_token: Option<Secret>,
+    },
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    let digest = Sha256::digest(data);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+impl Entry {
+    /// Seconds of life left at `now`.
+    pub fn remaining(&self, now: i64) -> i64 {
+        self.expires_at - now
+    }
+
+    /// Checks the entry is whole, ours, and says what its payload says.
+    /// A failed check is a cache miss, so the reason is only for `-v`.
+    pub fn validate(&self, key: &str, now: i64) -> Result<()> {
+        if self.version != VERSION {
+            bail!("version {} is not {VERSION}", self.version);
+        }
+        if self.key != key {
+            bail!("it belongs to another cache key");
+        }
+        if self.created_at > now {
+            bail!("it was made in the future (has the clock moved back?)");
+        }
+        let latest = self.created_at + self.duration.min(MAX_LIFETIME_SECS) as i64;
+        if self.expires_at > latest {
+            bail!("its expiry lies beyond its lifetime");
+        }
+        if let Some(c) = self.credentials_expire_at
+            && self.expires_at > c
+        {
+            bail!("its expiry lies beyond its credentials'");
+        }
+        match &self.payload {
+            Payload::BedrockKey { token } => {
+                let decoded = token::decode(token.expose())?;
+                if decoded.region != self.region {
+                    bail!(
+                        "its key is for region {}, not {}",
+                        decoded.region,
+                        self.region
+                    );
+                }
+                if decoded.signed_at != self.created_at || decoded.expires_in != self.duration {
+                    bail!("its key's signing time or lifetime does not match");
+                }
+                if sha256_hex(decoded.access_key_id.as_bytes()) != self.access_key_hash {
+                    bail!("its key was signed by other credentials");
+                }
+            }
+            Payload::AwsCredentials { access_key_id, .. } => {
+                if sha256_hex(access_key_id.as_bytes()) != self.access_key_hash {
+                    bail!("its access key id does not match");
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A usable cache directory.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    dir: PathBuf,
+}
+
+/// Where one cache key lives.
+#[derive(Debug, Clone)]
+pub struct Slot {
+    pub key: String,
+    pub entry: PathBuf,
+    pub lock: PathBuf,
+}
+
+/// What was on disk at a read: enough to tell whether another process
+/// replaced the entry since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    ino: u64,
+    mtime_ns: i128,
+}
+
+impl Stamp {
+    pub fn mtime_ns(&self) -> i128 {
+        self.mtime_ns
+    }
+}
+
+pub struct Lookup {
+    pub stamp: Option<Stamp>,
+    pub entry: Result<Entry>,
+}
+
+impl Cache {
+    /// The cache in `dir`, without touching the disk: the hit path only reads.
+    pub fn at(dir: PathBuf) -> Cache {
+        Cache { dir }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Makes the directory (mode 0700 by the mkdir itself) if missing, and
+    /// checks it is safe to keep secrets in.
+    pub fn prepare(&self) -> Result<()> {
+        match fs::symlink_metadata(&self.dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(&self.dir)
+                    .with_context(|| {
+                        format!("could not create cache directory {}", self.dir.display())
+                    })?;
+            }
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!("could not read cache directory {}", self.dir.display())
+                });
+            }
+            Ok(_) => {}
+        }
+        self.check_dir()
+    }
+
+    /// The directory must be a real directory of ours, closed to others.
+    pub fn check_dir(&self) -> Result<()> {
+        let meta = fs::symlink_metadata(&self.dir)
+            .with_context(|| format!("could not read cache directory {}", self.dir.display()))?;
+        let path = self.dir.display();
+        if meta.file_type().is_symlink() {
+            bail!(
+                "cache directory {path} is a symbolic link; remove it (rm {path}) or choose another with --cache-dir"
+            );
+        }
+        if !meta.is_dir() {
+            bail!(
+                "cache path {path} is not a directory; remove it or choose another with --cache-dir"
+            );
+        }
+        check_owner_and_mode(&meta, &self.dir, "cache directory", 0o700)
+    }
+
+    pub fn slot(&self, kind: &str, material: &str) -> Slot {
+        let key = sha256_hex(format!("bedrock-token/{VERSION}\0{kind}\0{material}").as_bytes());
+        let name = format!("{kind}-{}", &key[..32]);
+        Slot {
+            entry: self.dir.join(format!("{name}.json")),
+            lock: self.dir.join(format!("{name}.lock")),
+            key,
+        }
+    }
+
+    /// Every entry file in the directory, for `cache list` and `cache clear --all`.
+    pub fn files(&self) -> Result<Vec<PathBuf>> {
+        let mut out = Vec::new();
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!("could not list cache directory {}", self.dir.display())
+                });
+            }
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if (name.starts_with("bedrock-key-") || name.starts_with("aws-credentials-"))
+                && (name.ends_with(".json") || name.ends_with(".lock"))
+            {
+                out.push(path);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+}
+
+fn check_owner_and_mode(meta: &fs::Metadata, path: &Path, what: &str, mode: u32) -> Result<()> {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::geteuid() };
+    let p = path.display();
+    if meta.uid() != uid {
+        bail!(
+            "{what} {p} belongs to another user (uid {}); remove it or choose another with --cache-dir",
+            meta.uid()
+        );
+    }
+    if meta.mode() & 0o077 != 0 {
+        bail!(
+            "{what} {p} is open to other users (mode {:o}); fix it with: chmod {mode:o} {p}",
+            meta.mode() & 0o777
+        );
+    }
+    Ok(())
+}
+
+impl Slot {
+    /// Reads and validates the entry without locking. `stamp` is `None` when
+    /// there is no entry file at all.
+    pub fn read(&self, now: i64) -> Lookup {
+        let file = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(&self.entry);
+        let file = match file {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Lookup {
+                    stamp: None,
+                    entry: Err(anyhow!("no cached entry")),
+                };
+            }
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                let p = self.entry.display();
+                return Lookup {
+                    stamp: Some(Stamp {
+                        ino: 0,
+                        mtime_ns: 0,
+                    }),
+                    entry: Err(anyhow!(
+                        "cache entry {p} is a symbolic link; remove it: rm {p}"
+                    )),
+                };
+            }
+            Err(e) => {
+                return Lookup {
+                    stamp: None,
+                    entry: Err(
+                        anyhow!(e).context(format!("could not open {}", self.entry.display()))
+                    ),
+                };
+            }
+        };
+        let meta = match file.metadata() {
+            Ok(m) => m,
+            Err(e) => {
+                return Lookup {
+                    stamp: None,
+                    entry: Err(e.into()),
+                };
+            }
+        };
+        let stamp = Some(Stamp {
+            ino: meta.ino(),
+            mtime_ns: meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
+        });
+        let entry = (|| {
+            if !meta.is_file() {
+                bail!("{} is not a regular file", self.entry.display());
+            }
+            check_owner_and_mode(&meta, &self.entry, "cache entry", 0o600)?;
+            if meta.len() > MAX_ENTRY_BYTES {
+                bail!("it is too large");
+            }
+            let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+            Read::take(&file, MAX_ENTRY_BYTES + 1).read_to_end(&mut bytes)?;
+            let bytes =
+                Secret::new(String::from_utf8(bytes).map_err(|_| anyhow!("it is not UTF-8"))?);
+            let entry: Entry = serde_json::from_str(bytes.expose()).map_err(|e| {
+                // serde's message may quote the input: keep only where it broke.
+                anyhow!(
+                    "it is not a valid entry (line {}, column {})",
+                    e.line(),
+                    e.column()
+                )
+            })?;
+            entry.validate(&self.key, now)?;
+            Ok(entry)
+        })();
+        Lookup { stamp, entry }
+    }
+
+    /// Takes the exclusive lock on this key's lock file, waiting at most
+    /// `timeout`. The lock goes when the returned file is dropped or the
+    /// process dies, so a killed holder never blocks the next caller.
+    pub fn lock(&self, timeout: Duration) -> Result<File> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(&self.lock)
+            .map_err(|e| {
+                let p = self.lock.display();
+                if e.raw_os_error() == Some(libc::ELOOP) {
+                    anyhow!("lock file {p} is a symbolic link; remove it: rm {p}")
+                } else {
+                    anyhow!(e).context(format!("could not open lock file {p}"))
+                }
+            })?;
+        check_owner_and_mode(&file.metadata()?, &self.lock, "lock file", 0o600)?;
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => {}
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(e).with_context(|| format!("could not lock {}", self.lock.display()));
+            }
+        }
+        // Wait on a thread so that the wait can be bounded; if it times out
+        // the thread stays blocked until the process exits, holding nothing.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let started = Instant::now();
+        std::thread::spawn(move || {
+            let result = file.lock().map(|()| file);
+            let _ = tx.send(result);
+        });
+        match rx.recv_timeout(timeout) {
+            Ok(Ok(file)) => Ok(file),
+            Ok(Err(e)) => Err(e).with_context(|| format!("could not lock {}", self.lock.display())),
+            Err(_) => Err(crate::error::with_hint(
+                format!(
+                    "timed out after {} waiting for lock file {} (another bedrock-token is making this key)",
+                    crate::duration::format_secs(started.elapsed().as_secs()),
+                    self.lock.display()
+                ),
+                "try again; if no other bedrock-token is running, use --lock-timeout or --no-cache",
+            )),
+        }
+    }
+
+    /// Replaces the entry atomically (see [`crate::fsutil::atomic_write`]).
+    pub fn write(&self, entry: &Entry) -> Result<()> {
+        let json =
+            Secret::new(serde_json::to_string(entry).context("could not encode cache entry")?);
+        crate::fsutil::atomic_write(&self.entry, json.expose().as_bytes())
+    }
+
+    pub fn remove(&self) -> Result<bool> {
+        match fs::remove_file(&self.entry) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e).with_context(|| format!("could not remove {}", self.entry.display())),
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! `bedrock-token inspect [-]`: what a key holds, never its signature or
+//! session token. Exit 1 when it has expired or is not a Bedrock key.
+
+use crate::cli::{InfoFormat, InspectArgs};
+use crate::duration::{format_remaining, format_secs, now_unix, rfc3339};
+use crate::provide;
+use crate::secret::Secret;
+use crate::settings::Settings;
+use crate::token;
+use anyhow::{Context, Result, anyhow};
+use serde_json::json;
+use std::io::Read;
+
+/// Keys are about 1 KiB; read no more than this from stdin.
+const MAX_INPUT: u64 = 64 * 1024;
+
+/// Returns whether the key is still valid.
+pub fn run(s: &Settings, args: &InspectArgs) -> Result<bool> {
+    let (key, expires_at, profile) = match args.input {
+        Some(_) => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .take(MAX_INPUT)
+                .read_to_end(&mut buf)
+                .context("could not read the key from stdin")?;
+            let text = Secret::new(String::from_utf8_lossy(&buf).trim().to_string());
+            (text, None, None)
+        }
+        None => {
+            let entry = provide::bedrock_key(s)?;
+            let key = crate::output::token(&entry).clone();
+            (key, Some(entry.expires_at), Some(entry.profile))
+        }
+    };
+    let decoded = token::decode(key.expose()).map_err(|e| anyhow!("{e:#}"))?;
+    let now = now_unix();
+    let expires_at = expires_at.unwrap_or_else(|| decoded.expires_at());
+    let remaining = expires_at - now;
+    let valid = remaining > 0 && decoded.signed_at <= now;
+    let text = match args.format {
+        InfoFormat::Json => {
+            let mut doc = json!({
+                "region": decoded.region,
+                "access_key_id": decoded.masked_access_key_id(),
+                "session_token": decoded.has_session_token,
+                "signed_at": rfc3339(decoded.signed_at),
+                "lifetime_seconds": decoded.expires_in,
+                "expires_at": rfc3339(expires_at),
+                "remaining_seconds": remaining.max(0),
+                "valid": valid,
+            });
+            if let Some(p) = profile {
+                doc["profile"] = json!(p);
+            }
+            format!("{}\n", serde_json::to_string_pretty(&doc)?)
+        }
+        InfoFormat::Text => {
+            let mut t = String::new();
+            if let Some(p) = profile {
+                t.push_str(&format!("profile:        {p}\n"));
+            }
+            t.push_str(&format!("region:         {}\n", decoded.region));
+            t.push_str(&format!(
+                "access key id:  {}\n",
+                decoded.masked_access_key_id()
+            ));
+            t.push_str(&format!(
+                "session token:  {}\n",
+                if decoded.has_session_token {
+                    "yes"
+                } else {
+                    "no"
+                }
+            ));
+            t.push_str(&format!("signed at:      {}\n", rfc3339(decoded.signed_at)));
+            t.push_str(&format!(
+                "lifetime:       {}\n",
+                format_secs(decoded.expires_in)
+            ));
+            t.push_str(&format!("expires at:     {}\n", rfc3339(expires_at)));
+            t.push_str(&format!(
+                "remaining:      {}\n",
+                format_remaining(remaining)
+            ));
+            t
+        }
+    };
+    super::print(&text)?;
+    Ok(valid)
+}

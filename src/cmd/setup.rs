@@ -1,0 +1,109 @@
+//! `bedrock-token setup TARGET`: a ready snippet for each consumer, filled
+//! with the current profile, region and this binary's absolute path.
+
+use crate::awsfiles::Files;
+use crate::cli::SetupTarget;
+use crate::provide;
+use crate::settings::Settings;
+use anyhow::Result;
+use serde_json::json;
+
+pub fn run(s: &Settings, target: SetupTarget) -> Result<()> {
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "bedrock-token".into());
+    let profile = &s.profile;
+    let region = provide::region(s, &Files::load(&s.paths)).unwrap_or_else(|_| "us-east-1".into());
+    let sh = |v: &str| format!("'{}'", v.replace('\'', r"'\''"));
+    let base = format!("{} --profile {} --region {}", sh(&exe), sh(profile), region);
+    let text = match target {
+        SetupTarget::Direnv => format!(
+            "# .envrc: direnv exports a fresh key on entering the directory\n\
+             # (and when ~/.aws/config changes).\n\
+             watch_file ~/.aws/config\n\
+             eval \"$({base} env)\"\n"
+        ),
+        SetupTarget::Fish => format!(
+            "# ~/.config/fish/config.fish\n\
+             {} --profile {} --region {} env --shell fish | source\n",
+            fish(&exe),
+            fish(profile),
+            region
+        ),
+        SetupTarget::Powershell => format!(
+            "# Add to $PROFILE\n\
+             & '{}' --profile '{}' --region {} env --shell powershell | Out-String | Invoke-Expression\n",
+            exe.replace('\'', "''"),
+            profile.replace('\'', "''"),
+            region
+        ),
+        SetupTarget::AwsConfig => format!(
+            "# ~/.aws/config: a profile whose credentials come from {profile}, cached by bedrock-token\n\
+             [profile {profile}-cached]\n\
+             credential_process = {} credential-process --profile {profile}\n\
+             region = {region}\n",
+            if exe.contains(' ') {
+                format!("\"{exe}\"")
+            } else {
+                exe.clone()
+            }
+        ),
+        SetupTarget::ClaudeCode => format!(
+            "# ~/.claude/settings.json: Claude Code on Bedrock with credentials from bedrock-token\n{}\n\
+             # Or start it with the key in its environment:\n\
+             #   {base} exec -- claude\n",
+            serde_json::to_string_pretty(&json!({
+                "env": { "CLAUDE_CODE_USE_BEDROCK": "1", "AWS_REGION": region },
+                "awsCredentialExport": format!("{} credential-process --profile {profile}", quote_json_cmd(&exe)),
+            }))?
+        ),
+        SetupTarget::ClaudeDesktop => format!(
+            "# Claude Desktop runs the helper with no arguments: put the settings in\n\
+             # {}\n\
+             profile = \"{profile}\"\n\
+             region = \"{region}\"\n\
+             \n\
+             # and point inferenceCredentialHelper at the binary:\n{}\n",
+            crate::settings::config_path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "~/.config/bedrock-token/config.toml".into()),
+            serde_json::to_string_pretty(&json!({ "inferenceCredentialHelper": exe }))?
+        ),
+        SetupTarget::Opencode => format!(
+            "# opencode reads AWS_BEARER_TOKEN_BEDROCK: start it through bedrock-token\n\
+             {base} exec -- opencode\n\
+             \n\
+             # or keep the key in a file and reference it from opencode.json:\n\
+             {base} write ~/.cache/bedrock-token/opencode.key\n{}\n",
+            serde_json::to_string_pretty(&json!({
+                "provider": { "amazon-bedrock": { "options": {
+                    "region": region,
+                    "apiKey": "{file:~/.cache/bedrock-token/opencode.key}"
+                } } }
+            }))?
+        ),
+        SetupTarget::Zed => format!(
+            "# Zed reads ZED_BEDROCK_BEARER_TOKEN at start: launch it through bedrock-token\n\
+             {base} exec --var ZED_BEDROCK_BEARER_TOKEN -- zed\n\
+             \n\
+             # settings.json\n{}\n",
+            serde_json::to_string_pretty(&json!({
+                "language_models": { "bedrock": { "authentication_method": "api_key", "region": region } }
+            }))?
+        ),
+    };
+    super::print(&text)
+}
+
+fn fish(v: &str) -> String {
+    format!("'{}'", v.replace('\\', r"\\").replace('\'', r"\'"))
+}
+
+/// A command line inside a JSON string: quote the path if it has spaces.
+fn quote_json_cmd(exe: &str) -> String {
+    if exe.contains(' ') {
+        format!("\"{exe}\"")
+    } else {
+        exe.to_string()
+    }
+}

@@ -1,0 +1,175 @@
+//! The only module that touches aws-config: resolve AWS credentials for a
+//! profile with the SDK's default chain (environment, config and credentials
+//! files with assume-role chains, credential_process, SSO, `aws login`, web
+//! identity, ECS, IMDS).
+//!
+//! It runs on a cache miss only: the hit path never builds an async runtime.
+
+use crate::awsfiles::{Files, Paths};
+use crate::error::with_hint;
+use anyhow::{Context, Result};
+use aws_config::Region;
+use aws_config::default_provider::credentials::DefaultCredentialsChain;
+use aws_config::imds;
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::ProvideCredentials;
+use aws_credential_types::provider::error::CredentialsError;
+use std::error::Error as _;
+use std::time::Duration;
+
+/// IMDS is probed last, and off EC2 it may never answer: keep it short so a
+/// machine without credentials gets its error within 2 seconds.
+const IMDS_TIMEOUT: Duration = Duration::from_millis(600);
+
+/// Credentials with where they came from.
+pub struct Resolved {
+    pub credentials: Credentials,
+    /// aws-config's name for the provider that answered (`ProfileFile`,
+    /// `Environment`, `CredentialProcess`, ...).
+    pub source: String,
+    /// When they stop working, Unix seconds; `None` for long-term keys.
+    pub expires_at: Option<i64>,
+}
+
+/// Resolves credentials for `profile`, signing STS and SSO calls for `region`.
+pub fn resolve(profile: &str, region: &str, paths: &Paths) -> Result<Resolved> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("could not start the async runtime")?;
+    let result = runtime.block_on(async {
+        let imds = imds::Client::builder()
+            .connect_timeout(IMDS_TIMEOUT)
+            .read_timeout(IMDS_TIMEOUT)
+            .operation_timeout(IMDS_TIMEOUT * 2)
+            .max_attempts(1)
+            .build();
+        let chain = DefaultCredentialsChain::builder()
+            .profile_name(profile)
+            .region(Region::new(region.to_string()))
+            .imds_client(imds)
+            .build()
+            .await;
+        chain.provide_credentials().await
+    });
+    match result {
+        Ok(credentials) => Ok(Resolved {
+            source: source(&credentials),
+            expires_at: credentials.expiry().map(crate::duration::unix),
+            credentials,
+        }),
+        Err(err) => Err(explain(err, profile, region, paths)),
+    }
+}
+
+/// Where the credentials came from, from the features aws-config records on
+/// them (outermost last: an assumed role reports its source profile first).
+fn source(credentials: &Credentials) -> String {
+    use aws_credential_types::credential_feature::AwsCredentialFeature as F;
+    let features = credentials.get_property::<Vec<F>>();
+    let names: Vec<&str> = features
+        .into_iter()
+        .flatten()
+        .filter_map(|f| {
+            Some(match f {
+                F::CredentialsEnvVars => "environment variables",
+                F::CredentialsEnvVarsStsWebIdToken | F::CredentialsProfileStsWebIdToken => {
+                    "web identity token"
+                }
+                F::CredentialsStsAssumeRole => "assumed role",
+                F::CredentialsStsAssumeRoleWebId => "assumed role with web identity",
+                F::CredentialsProfile => "shared config or credentials file",
+                F::CredentialsProfileSourceProfile => "source_profile",
+                F::CredentialsProfileNamedProvider => "credential_source",
+                F::CredentialsProfileSso | F::CredentialsSso => "SSO",
+                F::CredentialsProfileProcess | F::CredentialsProcess => "credential_process",
+                F::CredentialsHttp => "container credentials endpoint",
+                F::CredentialsImds => "EC2 instance metadata",
+                F::CredentialsProfileLogin | F::CredentialsLogin => "aws login",
+                _ => return None,
+            })
+        })
+        .collect();
+    let mut unique: Vec<&str> = Vec::new();
+    for n in names {
+        if !unique.contains(&n) {
+            unique.push(n);
+        }
+    }
+    if unique.is_empty() {
+        "the default credential chain".into()
+    } else {
+        unique.join(" + ")
+    }
+}
+
+/// Turns aws-config's error into one that names the profile and region and
+/// says what to do next.
+fn explain(err: CredentialsError, profile: &str, region: &str, paths: &Paths) -> anyhow::Error {
+    let files = Files::load(paths);
+    let login = files.login_command(profile);
+    let causes = causes(&err);
+    match err {
+        CredentialsError::CredentialsNotLoaded(_) => with_hint(
+            format!(
+                "no AWS credentials found for profile {profile} (region {region}); tried environment \
+                 variables, {} and {}, web identity, the ECS container endpoint and EC2 instance \
+                 metadata",
+                paths.credentials.display(),
+                paths.config.display()
+            ),
+            login.map(|c| format!("run: {c}")).unwrap_or_else(|| {
+                format!(
+                    "run: aws configure --profile {profile} (or set AWS_ACCESS_KEY_ID and \
+                     AWS_SECRET_ACCESS_KEY, or choose another profile with --profile)"
+                )
+            }),
+        ),
+        CredentialsError::InvalidConfiguration(_) => with_hint(
+            format!(
+                "the AWS configuration of profile {profile} (region {region}) is invalid: {causes}"
+            ),
+            format!("fix profile {profile} in {}", paths.config.display()),
+        ),
+        CredentialsError::ProviderTimedOut(_) => with_hint(
+            format!("getting AWS credentials for profile {profile} (region {region}) timed out"),
+            login
+                .map(|c| format!("run: {c}"))
+                .unwrap_or_else(|| "try again; check network access to AWS".into()),
+        ),
+        _ => {
+            let hint = match login {
+                Some(c) => format!("if the login session expired, run: {c}"),
+                None => format!(
+                    "check how profile {profile} gets its credentials in {}",
+                    paths.config.display()
+                ),
+            };
+            with_hint(
+                format!(
+                    "could not get AWS credentials for profile {profile} (region {region}): {causes}"
+                ),
+                hint,
+            )
+        }
+    }
+}
+
+/// The error's causes on one line, deduplicated (aws-config often repeats
+/// itself one level down).
+fn causes(err: &CredentialsError) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source = err.source();
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = e.source();
+    }
+    if parts.is_empty() {
+        err.to_string()
+    } else {
+        parts.join(": ")
+    }
+}

@@ -1,0 +1,47 @@
+//! Atomic file replacement, shared by the cache and `write`.
+
+use anyhow::{Context, Result};
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// Replaces `path` with `content`, mode 0600: a temp file in the same
+/// directory (created exclusively, never through a symlink), fsync, rename,
+/// fsync the directory. Readers see the old file or the new one, whole.
+pub fn atomic_write(path: &Path, content: &[u8]) -> Result<()> {
+    static SEQ: AtomicU32 = AtomicU32::new(0);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(&tmp)
+            .with_context(|| format!("could not create {}", tmp.display()))?;
+        file.write_all(content)
+            .and_then(|()| file.sync_all())
+            .with_context(|| format!("could not write {}", tmp.display()))?;
+        fs::rename(&tmp, path).with_context(|| format!("could not replace {}", path.display()))?;
+        // The rename is durable only once the directory is synced.
+        if let Ok(d) = File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}

@@ -1,0 +1,107 @@
+//! Shell assignments, quoted safely for each shell.
+
+use crate::cli::Shell;
+
+/// `names` each get `value`; `region` goes to AWS_REGION.
+pub fn render(shell: Shell, export: bool, pairs: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    for (name, value) in pairs {
+        let line = match shell {
+            Shell::Sh if export => format!("export {name}={}\n", sh_quote(value)),
+            Shell::Sh => format!("{name}={}\n", sh_quote(value)),
+            Shell::Fish if export => format!("set -gx {name} {}\n", fish_quote(value)),
+            Shell::Fish => format!("set -g {name} {}\n", fish_quote(value)),
+            Shell::Powershell => format!("$env:{name} = {}\n", ps_quote(value)),
+            Shell::Cmd => format!("set \"{name}={}\"\r\n", cmd_escape(value)),
+            Shell::Dotenv => format!("{name}={}\n", dotenv_quote(value)),
+        };
+        out.push_str(&line);
+    }
+    out
+}
+
+/// Single quotes: nothing inside is special; a `'` becomes `'\''`.
+fn sh_quote(v: &str) -> String {
+    format!("'{}'", v.replace('\'', r"'\''"))
+}
+
+/// fish single quotes: only `\` and `'` need escaping.
+fn fish_quote(v: &str) -> String {
+    format!("'{}'", v.replace('\\', r"\\").replace('\'', r"\'"))
+}
+
+/// PowerShell single quotes: `'` doubles.
+fn ps_quote(v: &str) -> String {
+    format!("'{}'", v.replace('\'', "''"))
+}
+
+/// cmd.exe `set "NAME=value"`: `%` and `"` cannot be quoted safely, and keys
+/// and regions never hold them; drop them rather than emit a broken line.
+fn cmd_escape(v: &str) -> String {
+    v.chars()
+        .filter(|c| !matches!(c, '%' | '"' | '\r' | '\n'))
+        .collect()
+}
+
+/// dotenv double quotes with `\` and `"` escaped.
+fn dotenv_quote(v: &str) -> String {
+    let mut out = String::from("\"");
+    for c in v.chars() {
+        match c {
+            '\\' => out.push_str(r"\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str(r"\n"),
+            '$' => out.push_str(r"\$"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29tLz9B+/==";
+
+    #[test]
+    fn each_shell_has_its_shape() {
+        let pairs = [
+            ("AWS_BEARER_TOKEN_BEDROCK", KEY),
+            ("AWS_REGION", "eu-west-1"),
+        ];
+        assert_eq!(
+            render(Shell::Sh, true, &pairs),
+            format!("export AWS_BEARER_TOKEN_BEDROCK='{KEY}'\nexport AWS_REGION='eu-west-1'\n")
+        );
+        assert_eq!(
+            render(Shell::Sh, false, &pairs[..1]),
+            format!("AWS_BEARER_TOKEN_BEDROCK='{KEY}'\n")
+        );
+        assert_eq!(
+            render(Shell::Fish, true, &pairs[1..]),
+            "set -gx AWS_REGION 'eu-west-1'\n"
+        );
+        assert_eq!(
+            render(Shell::Powershell, true, &pairs[1..]),
+            "$env:AWS_REGION = 'eu-west-1'\n"
+        );
+        assert_eq!(
+            render(Shell::Cmd, true, &pairs[1..]),
+            "set \"AWS_REGION=eu-west-1\"\r\n"
+        );
+        assert_eq!(
+            render(Shell::Dotenv, true, &pairs[..1]),
+            format!("AWS_BEARER_TOKEN_BEDROCK=\"{KEY}\"\n")
+        );
+    }
+
+    #[test]
+    fn quotes_survive_hostile_values() {
+        assert_eq!(sh_quote("a'b"), r"'a'\''b'");
+        assert_eq!(fish_quote(r"a'b\c"), r"'a\'b\\c'");
+        assert_eq!(ps_quote("a'b"), "'a''b'");
+        assert_eq!(dotenv_quote("a\"$b"), "\"a\\\"\\$b\"");
+    }
+}
