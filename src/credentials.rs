@@ -109,8 +109,19 @@ fn explain(err: CredentialsError, profile: &str, region: &str, paths: &Paths) ->
     let files = Files::load(paths);
     let login = files.login_command(profile);
     let causes = causes(&err);
+    // IMDS is the chain's last resort: its failure off EC2 means "nothing found".
+    let not_loaded =
+        matches!(err, CredentialsError::CredentialsNotLoaded(_)) || causes.contains("IMDS");
+    if not_loaded && let Some(command) = &login {
+        return with_hint(
+            format!(
+                "profile {profile} (region {region}) has no valid login session: it expired or was never started"
+            ),
+            format!("run: {command}"),
+        );
+    }
     match err {
-        CredentialsError::CredentialsNotLoaded(_) => with_hint(
+        _ if not_loaded => with_hint(
             format!(
                 "no AWS credentials found for profile {profile} (region {region}); tried environment \
                  variables, {} and {}, web identity, the ECS container endpoint and EC2 instance \
@@ -167,9 +178,10 @@ fn causes(err: &CredentialsError) -> String {
         }
         source = e.source();
     }
-    if parts.is_empty() {
+    let text = if parts.is_empty() {
         err.to_string()
     } else {
         parts.join(": ")
-    }
+    };
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

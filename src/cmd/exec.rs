@@ -25,6 +25,9 @@ pub fn run(s: &Settings, args: &ExecArgs) -> Result<()> {
     if !args.no_region {
         cmd.env("AWS_REGION", &entry.region);
     }
+    // We ignore SIGPIPE for ourselves; the child gets the default back.
+    // SAFETY: SIG_DFL is a valid disposition; exec follows at once.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let err = cmd.exec();
     Err(anyhow!(
         "could not run {}: {err}",

@@ -1,0 +1,30 @@
+#!/bin/sh
+# Installs everything the test suite runs against, on a clean Debian machine:
+# shells and direnv from Debian, the reference generator, moto and the AWS CLI
+# from PyPI into .venv, and cargo's own components. Idempotent.
+set -eu
+cd "$(dirname "$0")/.."
+
+missing=""
+for tool in fish zsh direnv shellcheck; do
+    command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+done
+if [ -n "$missing" ]; then
+    echo "test-deps: installing Debian packages:$missing" >&2
+    if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+    $sudo apt-get update -qq
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+if ! .venv/bin/python -c 'import aws_bedrock_token_generator, moto, awscli' 2>/dev/null \
+    || ! cmp -s tests/requirements.txt .venv/.requirements; then
+    echo "test-deps: installing Python packages into .venv" >&2
+    .venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt
+    cp tests/requirements.txt .venv/.requirements
+fi
+
+rustup component add rustfmt clippy >/dev/null 2>&1 || true

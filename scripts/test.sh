@@ -1,0 +1,17 @@
+#!/bin/sh
+# The full test suite, as CI runs it: installs what the tests need, checks
+# formatting and lints, then runs every test against the real peers.
+set -eu
+cd "$(dirname "$0")/.."
+
+sh scripts/test-deps.sh
+
+# Tests that need an outside tool fail, rather than skip, when it is missing.
+BEDROCK_TOKEN_TEST_REQUIRE_TOOLS=1
+BEDROCK_TOKEN_TEST_VENV="$(pwd)/.venv"
+export BEDROCK_TOKEN_TEST_REQUIRE_TOOLS BEDROCK_TOKEN_TEST_VENV
+
+cargo fmt --all -- --check
+cargo clippy --locked --all-targets -- -D warnings
+shellcheck install.sh scripts/*.sh bench/*.sh
+cargo test --locked

@@ -1,0 +1,320 @@
+//! The shared harness: a temporary HOME with its own AWS files, a builder
+//! that runs the real binary in it, and the outside tools (moto's server,
+//! the reference generator, shells) the tests talk to.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const AKID: &str = "AKIAIOSFODNN7EXAMPLE";
+pub const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_bedrock-token")
+}
+
+/// A temporary HOME with `.aws/config` and `.aws/credentials` paths.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Default for Sandbox {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("home/.aws")).unwrap();
+        Sandbox { dir }
+    }
+
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn cache_dir(&self) -> PathBuf {
+        self.home().join(".cache/bedrock-token")
+    }
+
+    /// Writes a file under the sandbox, creating parents.
+    pub fn write(&self, rel: &str, content: &str) -> PathBuf {
+        let path = self.path(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+
+    pub fn config(&self, text: &str) {
+        self.write("home/.aws/config", text);
+    }
+
+    pub fn credentials(&self, text: &str) {
+        self.write("home/.aws/credentials", text);
+    }
+
+    /// An executable script (for credential_process and friends).
+    pub fn script(&self, rel: &str, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.write(rel, &format!("#!/bin/sh\n{body}\n"));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    /// The binary with a clean environment: this HOME, no AWS variables, no
+    /// instance metadata probing (tests that want it point it at loopback).
+    pub fn run(&self) -> Run {
+        let mut cmd = Command::new(bin());
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home())
+            .env("LANG", "C.UTF-8")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .current_dir(self.dir.path());
+        Run { cmd, stdin: None }
+    }
+
+    /// `run()` with the documented example keys in the environment.
+    pub fn run_static(&self) -> Run {
+        self.run()
+            .env("AWS_ACCESS_KEY_ID", AKID)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .env("AWS_REGION", "us-east-1")
+    }
+}
+
+pub struct Run {
+    pub cmd: Command,
+    stdin: Option<Vec<u8>>,
+}
+
+impl Run {
+    pub fn env(mut self, k: &str, v: impl AsRef<std::ffi::OsStr>) -> Run {
+        self.cmd.env(k, v);
+        self
+    }
+
+    pub fn env_remove(mut self, k: &str) -> Run {
+        self.cmd.env_remove(k);
+        self
+    }
+
+    pub fn args<I, S>(mut self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.cmd.args(args);
+        self
+    }
+
+    pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> Run {
+        self.stdin = Some(input.into());
+        self
+    }
+
+    pub fn spawn(mut self) -> Child {
+        self.cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn bedrock-token")
+    }
+
+    pub fn output(mut self) -> Out {
+        let started = Instant::now();
+        let mut child = self
+            .cmd
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn bedrock-token");
+        if let Some(input) = self.stdin.take() {
+            child.stdin.take().unwrap().write_all(&input).unwrap();
+        }
+        let out = child.wait_with_output().unwrap();
+        Out::from(out, started.elapsed())
+    }
+
+    /// Runs, expects exit 0, returns stdout.
+    pub fn ok(self) -> String {
+        let out = self.output();
+        out.assert_code(0);
+        out.stdout
+    }
+}
+
+#[derive(Debug)]
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Out {
+    pub fn from(out: std::process::Output, elapsed: Duration) -> Out {
+        use std::os::unix::process::ExitStatusExt;
+        Out {
+            code: out
+                .status
+                .code()
+                .unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0)),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            elapsed,
+        }
+    }
+
+    pub fn assert_code(&self, code: i32) -> &Out {
+        assert_eq!(
+            self.code, code,
+            "exit code {} (want {code})\nstdout: {}\nstderr: {}",
+            self.code, self.stdout, self.stderr
+        );
+        self
+    }
+
+    /// A failure: the code, nothing on stdout, and stderr mentioning each of `needles`.
+    pub fn assert_fails(&self, code: i32, needles: &[&str]) -> &Out {
+        self.assert_code(code);
+        assert_eq!(self.stdout, "", "nothing on stdout on failure");
+        for n in needles {
+            assert!(
+                self.stderr.contains(n),
+                "stderr should mention {n:?}:\n{}",
+                self.stderr
+            );
+        }
+        self
+    }
+}
+
+/// Whether tests must fail when a tool is missing (CI, scripts/test.sh).
+fn tools_required() -> bool {
+    std::env::var_os("BEDROCK_TOKEN_TEST_REQUIRE_TOOLS").is_some()
+        || std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// An outside tool: from the test venv, else PATH. Missing: a failure in CI,
+/// a loud skip elsewhere.
+pub fn tool(name: &str) -> Option<PathBuf> {
+    let venv = std::env::var_os("BEDROCK_TOKEN_TEST_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv"));
+    let candidates = std::iter::once(venv.join("bin").join(name)).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .map(|d| d.join(name))
+            .collect::<Vec<_>>(),
+    );
+    for c in candidates {
+        if c.is_file() {
+            return Some(c);
+        }
+    }
+    if tools_required() {
+        panic!("{name} is missing: run scripts/test-deps.sh (tests may not skip in CI)");
+    }
+    eprintln!("SKIPPED: {name} is missing; run scripts/test-deps.sh");
+    None
+}
+
+/// The venv's python with the reference generator.
+pub fn reference_python() -> Option<PathBuf> {
+    let py = tool("python")?;
+    let ok = Command::new(&py)
+        .args(["-c", "import aws_bedrock_token_generator"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok {
+        Some(py)
+    } else if tools_required() {
+        panic!("aws-bedrock-token-generator is not installed: run scripts/test-deps.sh");
+    } else {
+        eprintln!("SKIPPED: aws-bedrock-token-generator missing");
+        None
+    }
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// moto's server on loopback, playing STS. Killed on drop.
+pub struct Moto {
+    child: Child,
+    pub url: String,
+}
+
+impl Moto {
+    pub fn start() -> Option<Moto> {
+        let server = tool("moto_server")?;
+        let port = free_port();
+        let child = Command::new(server)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start moto_server");
+        let moto = Moto {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "moto_server did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(moto)
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Base64 body of a key -> the presigned URL.
+pub fn decode_url(token: &str) -> String {
+    use base64::Engine;
+    let body = token
+        .trim()
+        .strip_prefix("bedrock-api-key-")
+        .expect("key prefix");
+    String::from_utf8(
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+/// A query parameter of a key's URL, still percent-encoded.
+pub fn param(token: &str, name: &str) -> Option<String> {
+    let url = decode_url(token);
+    let query = url.split_once('?')?.1.to_string();
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(str::to_string))
+}
