@@ -246,6 +246,19 @@ impl Cache {
     }
 }
 
+/// A path we must not use: a symlink, another user's file, or one open to
+/// others. Unlike a bad entry, it is the user's to fix, so it is reported.
+#[derive(Debug)]
+pub struct Unsafe(pub String);
+
+impl std::fmt::Display for Unsafe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Unsafe {}
+
 fn check_owner_and_mode(meta: &fs::Metadata, path: &Path, what: &str, mode: u32) -> Result<()> {
     // SAFETY: geteuid has no preconditions and cannot fail.
     let uid = unsafe { libc::geteuid() };
@@ -288,9 +301,10 @@ impl Slot {
                         ino: 0,
                         mtime_ns: 0,
                     }),
-                    entry: Err(anyhow!(
+                    entry: Err(Unsafe(format!(
                         "cache entry {p} is a symbolic link; remove it: rm {p}"
-                    )),
+                    ))
+                    .into()),
                 };
             }
             Err(e) => {

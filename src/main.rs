@@ -9,7 +9,10 @@
 //! /proc/self/maps, alternate signal stacks) costs more than a cache hit
 //! does; we start from C's `main` and set the one thing we need, SIGPIPE.
 
-#![no_main]
+#![cfg_attr(not(test), no_main)]
+// The unit-test build has the test harness's `main`, not ours, so most of
+// the program is unreachable from it.
+#![cfg_attr(test, allow(dead_code, unused_imports))]
 
 mod awsfiles;
 mod cache;
@@ -31,6 +34,7 @@ use clap::Parser;
 use cli::{Cli, Command, TokenArgs};
 use settings::Settings;
 
+#[cfg(not(test))]
 #[unsafe(no_mangle)]
 extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
     // A reader that goes away (`| head`) must give EPIPE, not kill us: the

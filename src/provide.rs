@@ -111,6 +111,12 @@ fn obtain(s: &Settings, kind: Kind) -> Result<Entry> {
         return Ok(entry.clone());
     }
     if let Err(why) = &first.entry
+        && let Some(unsafe_path) = why.downcast_ref::<cache::Unsafe>()
+    {
+        ui::warn(&format!("not caching: {unsafe_path}"));
+        return make(s, kind);
+    }
+    if let Err(why) = &first.entry
         && first.stamp.is_some()
     {
         ui::verbose(&format!(
