@@ -108,6 +108,11 @@ impl Run {
         self
     }
 
+    pub fn arg(mut self, arg: impl AsRef<std::ffi::OsStr>) -> Run {
+        self.cmd.arg(arg);
+        self
+    }
+
     pub fn args<I, S>(mut self, args: I) -> Run
     where
         I: IntoIterator<Item = S>,

@@ -1,0 +1,403 @@
+//! Every consumer gets the key in its shape, checked with the real consumer:
+//! shells and direnv evaluate `env`, the AWS CLI runs `credential-process`,
+//! a child runs under `exec`, files from `write`, and the helpers' settings.
+
+mod common;
+use common::*;
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::process::Command;
+
+fn key(sb: &Sandbox) -> String {
+    sb.run_static().ok().trim().to_string()
+}
+
+fn shell_sees(shell: &str, script: &str, sb: &Sandbox) -> String {
+    let out = Command::new(shell)
+        .args(["-c", script])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap())
+        .env("HOME", sb.home())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ACCESS_KEY_ID", AKID)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("AWS_REGION", "eu-west-1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{shell}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn posix_shells_evaluate_env_to_the_exact_key() {
+    let sb = Sandbox::new();
+    let key = key(&sb);
+    let bin = bin();
+    for shell in ["sh", "dash", "bash", "zsh"] {
+        let Some(path) = tool(shell) else { continue };
+        let seen = shell_sees(
+            path.to_str().unwrap(),
+            &format!(
+                r#"eval "$('{bin}' env --region us-east-1 --var ZED_BEDROCK_BEARER_TOKEN)" && printf '%s|%s|%s' "$AWS_BEARER_TOKEN_BEDROCK" "$ZED_BEDROCK_BEARER_TOKEN" "$AWS_REGION""#
+            ),
+            &sb,
+        );
+        assert_eq!(seen, format!("{key}|{key}|us-east-1"), "{shell}");
+    }
+}
+
+#[test]
+fn fish_sources_env_to_the_exact_key() {
+    let Some(fish) = tool("fish") else { return };
+    let sb = Sandbox::new();
+    let key = key(&sb);
+    let seen = shell_sees(
+        fish.to_str().unwrap(),
+        &format!(
+            "'{}' env --shell fish --region us-east-1 | source; printf '%s|%s' $AWS_BEARER_TOKEN_BEDROCK $AWS_REGION",
+            bin()
+        ),
+        &sb,
+    );
+    assert_eq!(seen, format!("{key}|us-east-1"));
+}
+
+#[test]
+fn shellcheck_passes_on_the_sh_output() {
+    let Some(shellcheck) = tool("shellcheck") else { return };
+    let sb = Sandbox::new();
+    // --no-export assignments are for the caller's own use: shellcheck
+    // would rightly call them unused in a file of their own.
+    for extra in [vec![], vec!["--var", "OTHER_TOKEN"], vec!["--no-region"]] {
+        let out = sb.run_static().args(["env"]).args(&extra).ok();
+        let file = sb.write("env.sh", &format!("#!/bin/sh\n{out}"));
+        let st = Command::new(&shellcheck).arg(&file).output().unwrap();
+        assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stdout));
+    }
+}
+
+#[test]
+fn other_shell_syntaxes() {
+    let sb = Sandbox::new();
+    let key = key(&sb);
+    let ps = sb.run_static().args(["env", "--shell", "powershell"]).ok();
+    assert_eq!(ps, format!("$env:AWS_BEARER_TOKEN_BEDROCK = '{key}'\n$env:AWS_REGION = 'us-east-1'\n"));
+    let cmd = sb.run_static().args(["env", "--shell", "cmd", "--no-region"]).ok();
+    assert_eq!(cmd, format!("set \"AWS_BEARER_TOKEN_BEDROCK={key}\"\r\n"));
+    let dotenv = sb.run_static().args(["env", "--shell", "dotenv"]).ok();
+    assert_eq!(dotenv, format!("AWS_BEARER_TOKEN_BEDROCK=\"{key}\"\nAWS_REGION=\"us-east-1\"\n"));
+}
+
+#[test]
+fn env_prints_nothing_at_all_on_failure() {
+    let sb = Sandbox::new();
+    sb.run().args(["env"]).env("AWS_REGION", "us-east-1").output().assert_fails(1, &["no AWS credentials"]);
+}
+
+#[test]
+fn direnv_loads_an_envrc_that_uses_bedrock_token() {
+    let Some(direnv) = tool("direnv") else { return };
+    let sb = Sandbox::new();
+    let key = key(&sb);
+    let project = sb.path("project");
+    fs::create_dir_all(&project).unwrap();
+    fs::write(project.join(".envrc"), format!("eval \"$('{}' env)\"\n", bin())).unwrap();
+    let direnv_cmd = |args: &[&str]| {
+        Command::new(&direnv)
+            .args(args)
+            .current_dir(&project)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap())
+            .env("HOME", sb.home())
+            .env("XDG_CONFIG_HOME", sb.path("xdg-config"))
+            .env("XDG_DATA_HOME", sb.path("xdg-data"))
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ACCESS_KEY_ID", AKID)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .env("AWS_REGION", "us-east-1")
+            .output()
+            .unwrap()
+    };
+    assert!(direnv_cmd(&["allow", "."]).status.success());
+    let out = direnv_cmd(&["exec", ".", "sh", "-c", "printf '%s' \"$AWS_BEARER_TOKEN_BEDROCK\""]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), key);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(&key), "the key stays off stderr");
+}
+
+#[test]
+fn aws_cli_uses_credential_process_output_and_the_cache() {
+    let Some(moto) = Moto::start() else { return };
+    let Some(aws) = tool("aws") else { return };
+    let sb = Sandbox::new();
+    let count = sb.path("runs");
+    let src = sb.script(
+        "bin/src-creds",
+        &format!(
+            r#"echo run >> '{}'
+exp=$(date -u -d '+2 hours' +%Y-%m-%dT%H:%M:%SZ)
+echo '{{"Version":1,"AccessKeyId":"{AKID}","SecretAccessKey":"{SECRET}","Expiration":"'$exp'"}}'"#,
+            count.display()
+        ),
+    );
+    sb.config(&format!(
+        "[profile src]\nregion = us-east-1\ncredential_process = {}\n\
+         [profile cached]\nregion = us-east-1\ncredential_process = {} credential-process --profile src\n\
+         [profile role]\nregion = us-east-1\nrole_arn = arn:aws:iam::123456789012:role/bedrock-user\nsource_profile = cached\n",
+        src.display(),
+        bin()
+    ));
+    let aws_call = |profile: &str| {
+        let out = Command::new(&aws)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap())
+            .env("HOME", sb.home())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_ENDPOINT_URL_STS", &moto.url)
+            .args(["sts", "get-caller-identity", "--profile", profile, "--output", "json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "aws: {}", String::from_utf8_lossy(&out.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["Arn"].as_str().unwrap().to_string()
+    };
+    let through_us = aws_call("cached");
+    let again = aws_call("cached");
+    assert_eq!(through_us, again);
+    assert_eq!(fs::read_to_string(&count).unwrap().lines().count(), 1, "the second call was a cache hit");
+    assert_eq!(through_us, aws_call("src"), "the source profile's identity");
+    // An assume-role profile on top of ours works in botocore too.
+    assert!(aws_call("role").contains("assumed-role/bedrock-user/"));
+}
+
+#[test]
+fn credential_process_json_is_version_1_and_hides_nothing_it_should_show() {
+    let sb = Sandbox::new();
+    let out = sb
+        .run_static()
+        .env("AWS_SESSION_TOKEN", "SESSIONEXAMPLE+/=")
+        .args(["credential-process"])
+        .ok();
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["Version"], 1);
+    assert_eq!(v["AccessKeyId"], AKID);
+    assert_eq!(v["SecretAccessKey"], SECRET);
+    assert_eq!(v["SessionToken"], "SESSIONEXAMPLE+/=");
+    assert!(v["Expiration"].as_str().unwrap().ends_with('Z'));
+}
+
+#[test]
+fn the_recursion_guard_fires() {
+    let sb = Sandbox::new();
+    sb.config(&format!(
+        "[profile loop]\nregion = us-east-1\ncredential_process = {} credential-process --profile loop\n",
+        bin()
+    ));
+    let out = sb.run().args(["credential-process", "--profile", "loop"]).output();
+    out.assert_fails(1, &["recursion", "profile loop"]);
+    assert!(out.elapsed.as_secs() < 10);
+}
+
+#[test]
+fn exec_passes_the_key_exit_status_and_signals() {
+    let sb = Sandbox::new();
+    let key = key(&sb);
+    let out = sb
+        .run_static()
+        .args(["exec", "--var", "EXTRA_TOKEN", "--", "sh", "-c", "printf '%s|%s|%s' \"$AWS_BEARER_TOKEN_BEDROCK\" \"$EXTRA_TOKEN\" \"$AWS_REGION\"; exit 7"])
+        .output();
+    out.assert_code(7);
+    assert_eq!(out.stdout, format!("{key}|{key}|us-east-1"));
+
+    // Replaced, not a child: same pid, and a signal ends it as it would CMD.
+    let child = sb.run_static().args(["exec", "--", "sh", "-c", "echo $$; kill -TERM $$"]).spawn();
+    let pid = child.id();
+    let out = Out::from(child.wait_with_output().unwrap(), std::time::Duration::ZERO);
+    assert_eq!(out.stdout.trim(), pid.to_string());
+    assert_eq!(out.code, 128 + 15, "killed by SIGTERM");
+
+    sb.run_static().args(["exec"]).output().assert_fails(2, &[]);
+    sb.run_static()
+        .args(["exec", "--", "/nonexistent/program"])
+        .output()
+        .assert_fails(1, &["could not run /nonexistent/program"]);
+}
+
+#[test]
+fn write_makes_0600_files_and_rewrites_only_on_change() {
+    let sb = Sandbox::new();
+    let key = key(&sb);
+    let path = sb.path("out/key.txt");
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    sb.run_static().args(["write"]).arg(&path).ok();
+    assert_eq!(fs::read_to_string(&path).unwrap(), key, "bare key, no newline");
+    let meta = fs::metadata(&path).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    sb.run_static().args(["write"]).arg(&path).ok();
+    let again = fs::metadata(&path).unwrap();
+    assert_eq!((meta.ino(), meta.mtime_nsec()), (again.ino(), again.mtime_nsec()), "unchanged file untouched");
+    // Other formats, and a changed key replaces the file.
+    let json = sb.path("out/key.json");
+    sb.run_static().args(["write", "--format", "json"]).arg(&json).ok();
+    let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["token"], key.as_str());
+    let dotenv = sb.path("out/.env");
+    sb.run_static().args(["write", "--format", "dotenv"]).arg(&dotenv).ok();
+    assert!(fs::read_to_string(&dotenv).unwrap().starts_with("AWS_BEARER_TOKEN_BEDROCK=\""));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    sb.run_static().args(["--refresh", "write"]).arg(&path).ok();
+    assert_ne!(fs::read_to_string(&path).unwrap(), key);
+    let leftovers: Vec<_> = fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temp files left");
+}
+
+#[test]
+fn exec_credential_and_json_formats() {
+    let sb = Sandbox::new();
+    let key = key(&sb);
+    let out = sb.run_static().args(["token", "--format", "exec-credential"]).ok();
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["apiVersion"], "client.authentication.k8s.io/v1");
+    assert_eq!(v["kind"], "ExecCredential");
+    assert_eq!(v["status"]["token"], key.as_str());
+    assert!(v["status"]["expirationTimestamp"].as_str().unwrap().ends_with('Z'));
+    let out = sb
+        .run_static()
+        .env("KUBERNETES_EXEC_INFO", r#"{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","spec":{"interactive":false}}"#)
+        .args(["token", "--format", "exec-credential"])
+        .ok();
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["apiVersion"], "client.authentication.k8s.io/v1beta1");
+}
+
+#[test]
+fn config_file_sets_defaults_below_flags_and_environment() {
+    let sb = Sandbox::new();
+    sb.credentials(&format!("[work]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"));
+    sb.write(
+        "home/.config/bedrock-token/config.toml",
+        "profile = \"work\"\nregion = \"eu-central-1\"\nduration = \"2h\"\n",
+    );
+    let out = sb.run().args(["token", "--format", "json"]).ok();
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["profile"], "work");
+    assert_eq!(v["region"], "eu-central-1");
+    assert_eq!(param(v["token"].as_str().unwrap(), "X-Amz-Expires").as_deref(), Some("7200"));
+    let out = sb.run().env("AWS_REGION", "us-west-1").args(["--duration", "1h", "token", "--format", "json"]).ok();
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["region"], "us-west-1");
+    assert_eq!(param(v["token"].as_str().unwrap(), "X-Amz-Expires").as_deref(), Some("3600"));
+
+    let broken = sb.write("broken.toml", "profile = \"work\"\nregion = \n");
+    sb.run()
+        .env("BEDROCK_TOKEN_CONFIG", &broken)
+        .output()
+        .assert_fails(1, &["invalid config file", "broken.toml", "line 2"]);
+    let unknown = sb.write("unknown.toml", "profiel = \"work\"\n");
+    sb.run()
+        .env("BEDROCK_TOKEN_CONFIG", &unknown)
+        .output()
+        .assert_fails(1, &["unknown.toml", "profiel"]);
+}
+
+fn sso_sandbox() -> (Sandbox, std::path::PathBuf) {
+    let sb = Sandbox::new();
+    sb.config(
+        "[profile corp]\nregion = us-east-1\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Dev\n\
+         [sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n",
+    );
+    // A fake `aws` that records being run: a login must never start here.
+    let marker = sb.path("aws-was-run");
+    sb.script("fakebin/aws", &format!("touch '{}'", marker.display()));
+    (sb, marker)
+}
+
+#[test]
+fn a_non_interactive_caller_with_an_expired_sso_session_fails_fast() {
+    let (sb, marker) = sso_sandbox();
+    let path = format!("{}:{}", sb.path("fakebin").display(), std::env::var("PATH").unwrap());
+    for ctx in [None, Some("non-interactive")] {
+        let mut run = sb.run().env("PATH", &path).args(["--login", "-p", "corp"]);
+        if let Some(c) = ctx {
+            run = run.env("CLAUDE_HELPER_CONTEXT", c);
+        }
+        let out = run.output();
+        out.assert_fails(1, &["aws sso login --profile corp"]);
+        assert!(out.elapsed.as_secs() < 5, "{:?}", out.elapsed);
+    }
+    assert!(!marker.exists(), "no login was started without a person");
+}
+
+#[test]
+fn setup_prints_filled_snippets_for_each_consumer() {
+    let sb = Sandbox::new();
+    sb.config("[profile dev]\nregion = eu-west-2\n");
+    for target in ["direnv", "claude-code", "claude-desktop", "aws-config", "opencode", "zed", "fish", "powershell"] {
+        let out = sb.run().args(["setup", target, "-p", "dev"]).ok();
+        assert!(out.contains(bin()), "{target}: binary path");
+        assert!(out.contains("dev"), "{target}: profile");
+        assert!(out.contains("eu-west-2"), "{target}: region");
+    }
+    // The direnv snippet is a working .envrc line.
+    let snippet = sb.run().args(["setup", "direnv", "-p", "dev"]).ok();
+    assert!(snippet.contains(" env)\""));
+}
+
+#[test]
+fn doctor_finds_what_would_go_wrong() {
+    let sb = Sandbox::new();
+    sb.config(
+        "[profile dev]\ncredential_process = /opt/my tools/bedrock-token credential-process --profile src\n",
+    );
+    sb.credentials("[dev]\naws_access_key_id = AKIASHADOWEXAMPLE123\naws_secret_access_key = x\n");
+    let out = sb.run().args(["doctor", "-p", "dev"]).output();
+    out.assert_code(1);
+    for needle in ["shadow its credential_process", "has a space and no quotes", "no region for profile dev"] {
+        assert!(out.stdout.contains(needle), "{needle}:\n{}", out.stdout);
+    }
+    let ok = Sandbox::new().run_static().args(["doctor"]).output();
+    ok.assert_code(0);
+    assert!(ok.stdout.contains("a key for profile default in us-east-1 is available"), "{}", ok.stdout);
+}
+
+#[test]
+fn completions_for_each_shell() {
+    let sb = Sandbox::new();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = sb.run().args(["completions", shell]).ok();
+        assert!(out.contains("bedrock-token") && out.contains("credential-process"), "{shell}");
+    }
+}
+
+#[test]
+fn an_interactive_caller_with_login_runs_the_login_once_with_output_on_stderr() {
+    let (sb, marker) = sso_sandbox();
+    // The fake login prints on stdout, as `aws sso login` does; none of it
+    // may reach ours.
+    sb.script(
+        "fakebin/aws",
+        &format!("echo \"LOGIN OUTPUT $*\"; echo run >> '{}'", marker.display()),
+    );
+    let path = format!("{}:{}", sb.path("fakebin").display(), std::env::var("PATH").unwrap());
+    let out = sb
+        .run()
+        .env("PATH", &path)
+        .env("CLAUDE_HELPER_CONTEXT", "interactive")
+        .args(["--login", "-p", "corp"])
+        .output();
+    // The fake login renews nothing, so the retry fails too.
+    out.assert_fails(1, &["LOGIN OUTPUT sso login --profile corp", "aws sso login --profile corp"]);
+    assert_eq!(fs::read_to_string(&marker).unwrap().lines().count(), 1, "one login, one retry");
+    // Without --login (or auto_login) no login runs.
+    sb.run()
+        .env("PATH", &path)
+        .env("CLAUDE_HELPER_CONTEXT", "interactive")
+        .args(["-p", "corp"])
+        .output()
+        .assert_fails(1, &["aws sso login --profile corp"]);
+    assert_eq!(fs::read_to_string(&marker).unwrap().lines().count(), 1);
+}
