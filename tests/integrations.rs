@@ -24,7 +24,11 @@ fn shell_sees(shell: &str, script: &str, sb: &Sandbox) -> String {
         .env("AWS_REGION", "eu-west-1")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{shell}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{shell}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -64,7 +68,9 @@ fn fish_sources_env_to_the_exact_key() {
 
 #[test]
 fn shellcheck_passes_on_the_sh_output() {
-    let Some(shellcheck) = tool("shellcheck") else { return };
+    let Some(shellcheck) = tool("shellcheck") else {
+        return;
+    };
     let sb = Sandbox::new();
     // --no-export assignments are for the caller's own use: shellcheck
     // would rightly call them unused in a file of their own.
@@ -72,7 +78,11 @@ fn shellcheck_passes_on_the_sh_output() {
         let out = sb.run_static().args(["env"]).args(&extra).ok();
         let file = sb.write("env.sh", &format!("#!/bin/sh\n{out}"));
         let st = Command::new(&shellcheck).arg(&file).output().unwrap();
-        assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stdout));
+        assert!(
+            st.status.success(),
+            "{}",
+            String::from_utf8_lossy(&st.stdout)
+        );
     }
 }
 
@@ -81,17 +91,30 @@ fn other_shell_syntaxes() {
     let sb = Sandbox::new();
     let key = key(&sb);
     let ps = sb.run_static().args(["env", "--shell", "powershell"]).ok();
-    assert_eq!(ps, format!("$env:AWS_BEARER_TOKEN_BEDROCK = '{key}'\n$env:AWS_REGION = 'us-east-1'\n"));
-    let cmd = sb.run_static().args(["env", "--shell", "cmd", "--no-region"]).ok();
+    assert_eq!(
+        ps,
+        format!("$env:AWS_BEARER_TOKEN_BEDROCK = '{key}'\n$env:AWS_REGION = 'us-east-1'\n")
+    );
+    let cmd = sb
+        .run_static()
+        .args(["env", "--shell", "cmd", "--no-region"])
+        .ok();
     assert_eq!(cmd, format!("set \"AWS_BEARER_TOKEN_BEDROCK={key}\"\r\n"));
     let dotenv = sb.run_static().args(["env", "--shell", "dotenv"]).ok();
-    assert_eq!(dotenv, format!("AWS_BEARER_TOKEN_BEDROCK=\"{key}\"\nAWS_REGION=\"us-east-1\"\n"));
+    assert_eq!(
+        dotenv,
+        format!("AWS_BEARER_TOKEN_BEDROCK=\"{key}\"\nAWS_REGION=\"us-east-1\"\n")
+    );
 }
 
 #[test]
 fn env_prints_nothing_at_all_on_failure() {
     let sb = Sandbox::new();
-    sb.run().args(["env"]).env("AWS_REGION", "us-east-1").output().assert_fails(1, &["no AWS credentials"]);
+    sb.run()
+        .args(["env"])
+        .env("AWS_REGION", "us-east-1")
+        .output()
+        .assert_fails(1, &["no AWS credentials"]);
 }
 
 #[test]
@@ -101,7 +124,11 @@ fn direnv_loads_an_envrc_that_uses_bedrock_token() {
     let key = key(&sb);
     let project = sb.path("project");
     fs::create_dir_all(&project).unwrap();
-    fs::write(project.join(".envrc"), format!("eval \"$('{}' env)\"\n", bin())).unwrap();
+    fs::write(
+        project.join(".envrc"),
+        format!("eval \"$('{}' env)\"\n", bin()),
+    )
+    .unwrap();
     let direnv_cmd = |args: &[&str]| {
         Command::new(&direnv)
             .args(args)
@@ -119,10 +146,23 @@ fn direnv_loads_an_envrc_that_uses_bedrock_token() {
             .unwrap()
     };
     assert!(direnv_cmd(&["allow", "."]).status.success());
-    let out = direnv_cmd(&["exec", ".", "sh", "-c", "printf '%s' \"$AWS_BEARER_TOKEN_BEDROCK\""]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = direnv_cmd(&[
+        "exec",
+        ".",
+        "sh",
+        "-c",
+        "printf '%s' \"$AWS_BEARER_TOKEN_BEDROCK\"",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(String::from_utf8(out.stdout).unwrap(), key);
-    assert!(!String::from_utf8_lossy(&out.stderr).contains(&key), "the key stays off stderr");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains(&key),
+        "the key stays off stderr"
+    );
 }
 
 #[test]
@@ -154,17 +194,32 @@ echo '{{"Version":1,"AccessKeyId":"{AKID}","SecretAccessKey":"{SECRET}","Expirat
             .env("HOME", sb.home())
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_ENDPOINT_URL_STS", &moto.url)
-            .args(["sts", "get-caller-identity", "--profile", profile, "--output", "json"])
+            .args([
+                "sts",
+                "get-caller-identity",
+                "--profile",
+                profile,
+                "--output",
+                "json",
+            ])
             .output()
             .unwrap();
-        assert!(out.status.success(), "aws: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "aws: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         v["Arn"].as_str().unwrap().to_string()
     };
     let through_us = aws_call("cached");
     let again = aws_call("cached");
     assert_eq!(through_us, again);
-    assert_eq!(fs::read_to_string(&count).unwrap().lines().count(), 1, "the second call was a cache hit");
+    assert_eq!(
+        fs::read_to_string(&count).unwrap().lines().count(),
+        1,
+        "the second call was a cache hit"
+    );
     assert_eq!(through_us, aws_call("src"), "the source profile's identity");
     // An assume-role profile on top of ours works in botocore too.
     assert!(aws_call("role").contains("assumed-role/bedrock-user/"));
@@ -193,7 +248,10 @@ fn the_recursion_guard_fires() {
         "[profile loop]\nregion = us-east-1\ncredential_process = {} credential-process --profile loop\n",
         bin()
     ));
-    let out = sb.run().args(["credential-process", "--profile", "loop"]).output();
+    let out = sb
+        .run()
+        .args(["credential-process", "--profile", "loop"])
+        .output();
     out.assert_fails(1, &["recursion", "profile loop"]);
     assert!(out.elapsed.as_secs() < 10);
 }
@@ -210,7 +268,10 @@ fn exec_passes_the_key_exit_status_and_signals() {
     assert_eq!(out.stdout, format!("{key}|{key}|us-east-1"));
 
     // Replaced, not a child: same pid, and a signal ends it as it would CMD.
-    let child = sb.run_static().args(["exec", "--", "sh", "-c", "echo $$; kill -TERM $$"]).spawn();
+    let child = sb
+        .run_static()
+        .args(["exec", "--", "sh", "-c", "echo $$; kill -TERM $$"])
+        .spawn();
     let pid = child.id();
     let out = Out::from(child.wait_with_output().unwrap(), std::time::Duration::ZERO);
     assert_eq!(out.stdout.trim(), pid.to_string());
@@ -230,20 +291,38 @@ fn write_makes_0600_files_and_rewrites_only_on_change() {
     let path = sb.path("out/key.txt");
     fs::create_dir_all(path.parent().unwrap()).unwrap();
     sb.run_static().args(["write"]).arg(&path).ok();
-    assert_eq!(fs::read_to_string(&path).unwrap(), key, "bare key, no newline");
+    assert_eq!(
+        fs::read_to_string(&path).unwrap(),
+        key,
+        "bare key, no newline"
+    );
     let meta = fs::metadata(&path).unwrap();
     assert_eq!(meta.permissions().mode() & 0o777, 0o600);
     sb.run_static().args(["write"]).arg(&path).ok();
     let again = fs::metadata(&path).unwrap();
-    assert_eq!((meta.ino(), meta.mtime_nsec()), (again.ino(), again.mtime_nsec()), "unchanged file untouched");
+    assert_eq!(
+        (meta.ino(), meta.mtime_nsec()),
+        (again.ino(), again.mtime_nsec()),
+        "unchanged file untouched"
+    );
     // Other formats, and a changed key replaces the file.
     let json = sb.path("out/key.json");
-    sb.run_static().args(["write", "--format", "json"]).arg(&json).ok();
+    sb.run_static()
+        .args(["write", "--format", "json"])
+        .arg(&json)
+        .ok();
     let v: serde_json::Value = serde_json::from_str(&fs::read_to_string(&json).unwrap()).unwrap();
     assert_eq!(v["token"], key.as_str());
     let dotenv = sb.path("out/.env");
-    sb.run_static().args(["write", "--format", "dotenv"]).arg(&dotenv).ok();
-    assert!(fs::read_to_string(&dotenv).unwrap().starts_with("AWS_BEARER_TOKEN_BEDROCK=\""));
+    sb.run_static()
+        .args(["write", "--format", "dotenv"])
+        .arg(&dotenv)
+        .ok();
+    assert!(
+        fs::read_to_string(&dotenv)
+            .unwrap()
+            .starts_with("AWS_BEARER_TOKEN_BEDROCK=\"")
+    );
     std::thread::sleep(std::time::Duration::from_millis(1100));
     sb.run_static().args(["--refresh", "write"]).arg(&path).ok();
     assert_ne!(fs::read_to_string(&path).unwrap(), key);
@@ -259,12 +338,20 @@ fn write_makes_0600_files_and_rewrites_only_on_change() {
 fn exec_credential_and_json_formats() {
     let sb = Sandbox::new();
     let key = key(&sb);
-    let out = sb.run_static().args(["token", "--format", "exec-credential"]).ok();
+    let out = sb
+        .run_static()
+        .args(["token", "--format", "exec-credential"])
+        .ok();
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["apiVersion"], "client.authentication.k8s.io/v1");
     assert_eq!(v["kind"], "ExecCredential");
     assert_eq!(v["status"]["token"], key.as_str());
-    assert!(v["status"]["expirationTimestamp"].as_str().unwrap().ends_with('Z'));
+    assert!(
+        v["status"]["expirationTimestamp"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z')
+    );
     let out = sb
         .run_static()
         .env("KUBERNETES_EXEC_INFO", r#"{"apiVersion":"client.authentication.k8s.io/v1beta1","kind":"ExecCredential","spec":{"interactive":false}}"#)
@@ -277,7 +364,9 @@ fn exec_credential_and_json_formats() {
 #[test]
 fn config_file_sets_defaults_below_flags_and_environment() {
     let sb = Sandbox::new();
-    sb.credentials(&format!("[work]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"));
+    sb.credentials(&format!(
+        "[work]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"
+    ));
     sb.write(
         "home/.config/bedrock-token/config.toml",
         "profile = \"work\"\nregion = \"eu-central-1\"\nduration = \"2h\"\n",
@@ -286,11 +375,21 @@ fn config_file_sets_defaults_below_flags_and_environment() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["profile"], "work");
     assert_eq!(v["region"], "eu-central-1");
-    assert_eq!(param(v["token"].as_str().unwrap(), "X-Amz-Expires").as_deref(), Some("7200"));
-    let out = sb.run().env("AWS_REGION", "us-west-1").args(["--duration", "1h", "token", "--format", "json"]).ok();
+    assert_eq!(
+        param(v["token"].as_str().unwrap(), "X-Amz-Expires").as_deref(),
+        Some("7200")
+    );
+    let out = sb
+        .run()
+        .env("AWS_REGION", "us-west-1")
+        .args(["--duration", "1h", "token", "--format", "json"])
+        .ok();
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["region"], "us-west-1");
-    assert_eq!(param(v["token"].as_str().unwrap(), "X-Amz-Expires").as_deref(), Some("3600"));
+    assert_eq!(
+        param(v["token"].as_str().unwrap(), "X-Amz-Expires").as_deref(),
+        Some("3600")
+    );
 
     let broken = sb.write("broken.toml", "profile = \"work\"\nregion = \n");
     sb.run()
@@ -319,7 +418,11 @@ fn sso_sandbox() -> (Sandbox, std::path::PathBuf) {
 #[test]
 fn a_non_interactive_caller_with_an_expired_sso_session_fails_fast() {
     let (sb, marker) = sso_sandbox();
-    let path = format!("{}:{}", sb.path("fakebin").display(), std::env::var("PATH").unwrap());
+    let path = format!(
+        "{}:{}",
+        sb.path("fakebin").display(),
+        std::env::var("PATH").unwrap()
+    );
     for ctx in [None, Some("non-interactive")] {
         let mut run = sb.run().env("PATH", &path).args(["--login", "-p", "corp"]);
         if let Some(c) = ctx {
@@ -336,7 +439,16 @@ fn a_non_interactive_caller_with_an_expired_sso_session_fails_fast() {
 fn setup_prints_filled_snippets_for_each_consumer() {
     let sb = Sandbox::new();
     sb.config("[profile dev]\nregion = eu-west-2\n");
-    for target in ["direnv", "claude-code", "claude-desktop", "aws-config", "opencode", "zed", "fish", "powershell"] {
+    for target in [
+        "direnv",
+        "claude-code",
+        "claude-desktop",
+        "aws-config",
+        "opencode",
+        "zed",
+        "fish",
+        "powershell",
+    ] {
         let out = sb.run().args(["setup", target, "-p", "dev"]).ok();
         assert!(out.contains(bin()), "{target}: binary path");
         assert!(out.contains("dev"), "{target}: profile");
@@ -356,12 +468,21 @@ fn doctor_finds_what_would_go_wrong() {
     sb.credentials("[dev]\naws_access_key_id = AKIASHADOWEXAMPLE123\naws_secret_access_key = x\n");
     let out = sb.run().args(["doctor", "-p", "dev"]).output();
     out.assert_code(1);
-    for needle in ["shadow its credential_process", "has a space and no quotes", "no region for profile dev"] {
+    for needle in [
+        "shadow its credential_process",
+        "has a space and no quotes",
+        "no region for profile dev",
+    ] {
         assert!(out.stdout.contains(needle), "{needle}:\n{}", out.stdout);
     }
     let ok = Sandbox::new().run_static().args(["doctor"]).output();
     ok.assert_code(0);
-    assert!(ok.stdout.contains("a key for profile default in us-east-1 is available"), "{}", ok.stdout);
+    assert!(
+        ok.stdout
+            .contains("a key for profile default in us-east-1 is available"),
+        "{}",
+        ok.stdout
+    );
 }
 
 #[test]
@@ -369,7 +490,10 @@ fn completions_for_each_shell() {
     let sb = Sandbox::new();
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let out = sb.run().args(["completions", shell]).ok();
-        assert!(out.contains("bedrock-token") && out.contains("credential-process"), "{shell}");
+        assert!(
+            out.contains("bedrock-token") && out.contains("credential-process"),
+            "{shell}"
+        );
     }
 }
 
@@ -380,9 +504,16 @@ fn an_interactive_caller_with_login_runs_the_login_once_with_output_on_stderr() 
     // may reach ours.
     sb.script(
         "fakebin/aws",
-        &format!("echo \"LOGIN OUTPUT $*\"; echo run >> '{}'", marker.display()),
+        &format!(
+            "echo \"LOGIN OUTPUT $*\"; echo run >> '{}'",
+            marker.display()
+        ),
     );
-    let path = format!("{}:{}", sb.path("fakebin").display(), std::env::var("PATH").unwrap());
+    let path = format!(
+        "{}:{}",
+        sb.path("fakebin").display(),
+        std::env::var("PATH").unwrap()
+    );
     let out = sb
         .run()
         .env("PATH", &path)
@@ -390,8 +521,18 @@ fn an_interactive_caller_with_login_runs_the_login_once_with_output_on_stderr() 
         .args(["--login", "-p", "corp"])
         .output();
     // The fake login renews nothing, so the retry fails too.
-    out.assert_fails(1, &["LOGIN OUTPUT sso login --profile corp", "aws sso login --profile corp"]);
-    assert_eq!(fs::read_to_string(&marker).unwrap().lines().count(), 1, "one login, one retry");
+    out.assert_fails(
+        1,
+        &[
+            "LOGIN OUTPUT sso login --profile corp",
+            "aws sso login --profile corp",
+        ],
+    );
+    assert_eq!(
+        fs::read_to_string(&marker).unwrap().lines().count(),
+        1,
+        "one login, one retry"
+    );
     // Without --login (or auto_login) no login runs.
     sb.run()
         .env("PATH", &path)
