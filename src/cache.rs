@@ -125,6 +125,25 @@ impl Entry {
     }
 }
 
+/// Parses and validates an entry file's bytes for cache key `key` at `now`.
+/// Any input gives an entry or an error that quotes none of it.
+pub fn parse_entry(bytes: Vec<u8>, key: &str, now: i64) -> Result<Entry> {
+    if bytes.len() as u64 > MAX_ENTRY_BYTES {
+        bail!("it is too large");
+    }
+    let text = Secret::new(String::from_utf8(bytes).map_err(|_| anyhow!("it is not UTF-8"))?);
+    let entry: Entry = serde_json::from_str(text.expose()).map_err(|e| {
+        // serde's message may quote the input: keep only where it broke.
+        anyhow!(
+            "it is not a valid entry (line {}, column {})",
+            e.line(),
+            e.column()
+        )
+    })?;
+    entry.validate(key, now)?;
+    Ok(entry)
+}
+
 /// A usable cache directory.
 #[derive(Debug, Clone)]
 pub struct Cache {
@@ -339,18 +358,7 @@ impl Slot {
             }
             let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
             Read::take(&file, MAX_ENTRY_BYTES + 1).read_to_end(&mut bytes)?;
-            let bytes =
-                Secret::new(String::from_utf8(bytes).map_err(|_| anyhow!("it is not UTF-8"))?);
-            let entry: Entry = serde_json::from_str(bytes.expose()).map_err(|e| {
-                // serde's message may quote the input: keep only where it broke.
-                anyhow!(
-                    "it is not a valid entry (line {}, column {})",
-                    e.line(),
-                    e.column()
-                )
-            })?;
-            entry.validate(&self.key, now)?;
-            Ok(entry)
+            parse_entry(bytes, &self.key, now)
         })();
         Lookup { stamp, entry }
     }
@@ -417,6 +425,122 @@ impl Slot {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
             Err(e) => Err(e).with_context(|| format!("could not remove {}", self.entry.display())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const KEY: &str = "k";
+
+    fn good_entry() -> Entry {
+        let creds = aws_credential_types::Credentials::new(
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            None,
+            None,
+            "test",
+        );
+        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
+        Entry {
+            version: VERSION,
+            key: KEY.into(),
+            profile: "default".into(),
+            region: "us-east-1".into(),
+            duration: 3600,
+            created_at: 1_800_000_000,
+            expires_at: 1_800_003_600,
+            credentials_expire_at: None,
+            access_key_hash: sha256_hex(b"AKIAIOSFODNN7EXAMPLE"),
+            source: "test".into(),
+            payload: Payload::BedrockKey {
+                token: token::sign(&creds, "us-east-1", 3600, at).unwrap(),
+            },
+        }
+    }
+
+    fn bytes(e: &Entry) -> Vec<u8> {
+        serde_json::to_vec(e).unwrap()
+    }
+
+    #[test]
+    fn a_good_entry_round_trips() {
+        let e = good_entry();
+        let back = parse_entry(bytes(&e), KEY, 1_800_000_100).unwrap();
+        assert_eq!(back.payload, e.payload);
+        assert_eq!(back.expires_at, e.expires_at);
+    }
+
+    #[test]
+    fn poisoned_and_clock_skewed_entries_are_rejected() {
+        let now = 1_800_000_100;
+        let cases: Vec<(&str, Box<dyn Fn(&mut Entry)>)> = vec![
+            ("other region", Box::new(|e| e.region = "eu-west-1".into())),
+            (
+                "other access key",
+                Box::new(|e| e.access_key_hash = sha256_hex(b"AKIAOTHER")),
+            ),
+            ("signed in the future", Box::new(|e| e.created_at += 1000)),
+            (
+                "expiry beyond 12 h",
+                Box::new(|e| {
+                    e.duration = 50_000;
+                    e.expires_at = e.created_at + 50_000;
+                }),
+            ),
+            ("expiry beyond duration", Box::new(|e| e.expires_at += 1)),
+            (
+                "expiry beyond credentials",
+                Box::new(|e| e.credentials_expire_at = Some(e.expires_at - 1)),
+            ),
+            ("other cache key", Box::new(|e| e.key = "other".into())),
+            (
+                "foreign host",
+                Box::new(|e| {
+                    use base64::Engine;
+                    let b64 = base64::engine::general_purpose::STANDARD;
+                    let Payload::BedrockKey { token } = &e.payload else {
+                        unreachable!()
+                    };
+                    let url = String::from_utf8(
+                        b64.decode(&token.expose()[token::PREFIX.len()..]).unwrap(),
+                    )
+                    .unwrap();
+                    let forged = url.replace(token::HOST, "bedrock.evil.example");
+                    e.payload = Payload::BedrockKey {
+                        token: Secret::new(format!("{}{}", token::PREFIX, b64.encode(forged))),
+                    };
+                }),
+            ),
+        ];
+        for (what, edit) in cases {
+            let mut e = good_entry();
+            edit(&mut e);
+            assert!(
+                parse_entry(bytes(&e), KEY, now).is_err(),
+                "{what} must be a miss"
+            );
+        }
+        // The clock moved back below the signing instant.
+        assert!(parse_entry(bytes(&good_entry()), KEY, 1_799_999_999).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_give_an_entry_or_an_error(data in proptest::collection::vec(any::<u8>(), 0..4096)) {
+            let _ = parse_entry(data, KEY, 1_800_000_100);
+        }
+
+        #[test]
+        fn any_mutation_of_a_good_entry_never_panics(pos in 0usize..2000, byte in any::<u8>(), cut in 0usize..2000) {
+            let mut b = bytes(&good_entry());
+            let i = pos % b.len();
+            b[i] = byte;
+            b.truncate(cut.max(1).min(b.len()));
+            let _ = parse_entry(b, KEY, 1_800_000_100);
         }
     }
 }

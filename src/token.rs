@@ -423,3 +423,41 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn decode_never_panics_on_any_input(data in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let _ = decode(&String::from_utf8_lossy(&data));
+        }
+
+        #[test]
+        fn decode_never_panics_on_any_bedrock_shaped_url(query in "[A-Za-z0-9=&%+/._-]{0,400}") {
+            let url = format!("{HOST}/?{query}");
+            let _ = decode(&format!("{PREFIX}{}", STANDARD.encode(url)));
+        }
+
+        #[test]
+        fn sign_then_decode_round_trips(
+            akid in "(AKIA|ASIA)[A-Z2-7]{16}",
+            secret in "[A-Za-z0-9+/]{40}",
+            session in proptest::option::of("[A-Za-z0-9+/]{16,300}={0,2}"),
+            region in "[a-z]{2}-[a-z]{4,9}-[1-9]",
+            expires_in in 1u64..=MAX_LIFETIME_SECS,
+            at in 946_684_800u64..4_102_444_800,
+        ) {
+            let creds = Credentials::new(&akid, &secret, session.clone(), None, "test");
+            let token = sign(&creds, &region, expires_in, SystemTime::UNIX_EPOCH + Duration::from_secs(at)).unwrap();
+            let d = decode(token.expose()).unwrap();
+            prop_assert_eq!(d.region, region);
+            prop_assert_eq!(d.access_key_id, akid);
+            prop_assert_eq!(d.has_session_token, session.is_some());
+            prop_assert_eq!(d.signed_at, at as i64);
+            prop_assert_eq!(d.expires_in, expires_in);
+        }
+    }
+}
