@@ -477,7 +477,8 @@ mod tests {
     #[test]
     fn poisoned_and_clock_skewed_entries_are_rejected() {
         let now = 1_800_000_100;
-        let cases: Vec<(&str, Box<dyn Fn(&mut Entry)>)> = vec![
+        type Edit = Box<dyn Fn(&mut Entry)>;
+        let cases: Vec<(&str, Edit)> = vec![
             ("other region", Box::new(|e| e.region = "eu-west-1".into())),
             (
                 "other access key",
