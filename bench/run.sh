@@ -15,13 +15,15 @@ if ! command -v hyperfine >/dev/null 2>&1 || ! command -v strace >/dev/null 2>&1
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends hyperfine strace time >/dev/null
 fi
 sh scripts/test-deps.sh
-cargo build --release --locked --quiet
 
 runs="${RUNS:-300}"
-bin="$(pwd)/target/release/bedrock-token"
 py="$(pwd)/.venv/bin/python"
 work="$(mktemp -d)"
-trap 'kill "$blackhole_pid" 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
+blackhole_pid=""
+trap 'kill $blackhole_pid 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
+# Measure what users install.
+sh install.sh --prefix "$work/inst" >/dev/null 2>&1
+bin="$work/inst/bin/bedrock-token"
 mkdir -p "$work/home/.aws" "$work/json"
 
 # Same static credentials for us and the reference.
@@ -84,7 +86,7 @@ chmod +x "$work/nocreds"
 bench() { # name runs command...
     name=$1 n=$2
     shift 2
-    hyperfine -N --warmup 3 --runs "$n" -i --export-json "$work/json/$name.json" "$@" >/dev/null 2>&1
+    hyperfine -N --warmup 3 --runs "$n" -i --export-json "$work/json/$name.json" "$*" >/dev/null 2>&1
     rss=$(/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1)
     echo "$rss" > "$work/json/$name.rss"
 }
@@ -119,12 +121,12 @@ print("| scenario | median | min | max | peak RSS | reference / this | this / `/
 print("| --- | --- | --- | --- | --- | --- | --- |")
 for k, label in rows:
     med, lo, hi, rss = res[k]
-    print(f"| {label} | {ms(med)} | {ms(lo)} | {ms(hi)} | {rss / 1024:.1f} MiB | {ref / med:.1f}x | {med / true:.2f}x |")
+    print(f"| {label} | {ms(med)} | {ms(lo)} | {ms(hi)} | {rss / 1024:.2f} MiB | {ref / med:.1f}x | {med / true:.2f}x |")
 print()
 print(f"Release binary: {size / 1024 / 1024:.1f} MiB (stripped, LTO).")
 hit, miss = res["hit"], res["miss"]
 print()
-print("Targets: hit <= 2x `/bin/true` (%.2fx), >= 100x faster than the reference (%.0fx), peak RSS <= 4 MiB (%.1f MiB);"
+print("Targets: hit <= 2x `/bin/true` (%.2fx), >= 100x faster than the reference (%.0fx), peak RSS <= 4 MiB (%.2f MiB);"
       % (hit[0] / true, ref / hit[0], hit[3] / 1024))
 print("miss >= 25x faster than the reference (%.0fx); stampede <= 1.5 s (%.3f s); no credentials <= 2 s (%.3f s)."
       % (ref / miss[0], res["stampede"][0], res["nocreds"][0]))

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The full test suite, as CI runs it: installs what the tests need, checks
-# formatting and lints, then runs every test against the real peers.
+# formatting, lints and scripts, runs every test against the real peers, and
+# runs the README's quick start.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -13,5 +14,6 @@ export BEDROCK_TOKEN_TEST_REQUIRE_TOOLS BEDROCK_TOKEN_TEST_VENV
 
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
-shellcheck install.sh scripts/*.sh bench/*.sh
+shellcheck install.sh scripts/*.sh bench/*.sh fuzz/*.sh
+sh scripts/quickstart.sh
 cargo test --locked

@@ -77,16 +77,21 @@ pub fn config_path() -> Option<PathBuf> {
 
 pub fn load_file_config(path: &Path) -> Result<FileConfig> {
     match std::fs::read_to_string(path) {
-        Ok(text) => toml::from_str(&text).map_err(|e| {
-            anyhow::anyhow!(
-                "invalid config file {}: {}",
-                path.display(),
-                e.to_string().trim_end().replace('\n', "\n  ")
-            )
-        }),
+        Ok(text) => parse_file_config(&text, path),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileConfig::default()),
         Err(e) => Err(e).with_context(|| format!("could not read config file {}", path.display())),
     }
+}
+
+/// Parses config file text; errors name the file, line and column.
+pub fn parse_file_config(text: &str, path: &Path) -> Result<FileConfig> {
+    toml::from_str(text).map_err(|e| {
+        anyhow::anyhow!(
+            "invalid config file {}: {}",
+            path.display(),
+            e.to_string().trim_end().replace('\n', "\n  ")
+        )
+    })
 }
 
 /// A non-empty environment variable.

@@ -1,0 +1,7 @@
+//! The AWS config and credentials files.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = bedrock_token::awsfiles::parse(&String::from_utf8_lossy(data));
+});

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Runs the README's install-and-run command in a throwaway HOME and checks
+# that it printed a key, so the README stays true.
+set -eu
+cd "$(dirname "$0")/.."
+home=$(mktemp -d)
+trap 'rm -rf "$home"' EXIT
+out=$(env -i PATH="$PATH" HOME="$home" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" \
+    RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" sh -c \
+    './install.sh && AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY ~/.local/bin/bedrock-token --region us-east-1 --no-cache' 2>/dev/null)
+case "$out" in
+    *bedrock-api-key-*) echo "quickstart: ok ($home/.local/bin/bedrock-token printed a key)" ;;
+    *) echo "quickstart: the README's first command did not print a key" >&2; exit 1 ;;
+esac
+printf '%s' "${out##*installed*
+}" | "$home/.local/bin/bedrock-token" inspect - >/dev/null

@@ -1,0 +1,215 @@
+//! No secret leaks: every command and error path runs with sentinel
+//! credentials; the secret key, session token and Bedrock key never reach
+//! stderr, and reach stdout only where the format asks for them.
+
+mod common;
+use common::*;
+
+const SECRET_SENTINEL: &str = "SENTINELsecretKEYdoNOTleak0123456789abcd";
+const SESSION_SENTINEL: &str = "SENTINELsessionTOKENdoNOTleak+/==";
+
+struct Leaks {
+    sb: Sandbox,
+    key: String,
+}
+
+impl Leaks {
+    fn new() -> Leaks {
+        let sb = Sandbox::new();
+        let key = sentinel(sb.run()).ok().trim().to_string();
+        assert!(key.starts_with("bedrock-api-key-"));
+        Leaks { sb, key }
+    }
+
+    /// Runs with sentinel credentials and checks where each secret may appear.
+    fn check(&self, args: &[&str], key_on_stdout: bool, creds_on_stdout: bool) -> Out {
+        self.check_run(
+            sentinel(self.sb.run()).args(args),
+            args,
+            key_on_stdout,
+            creds_on_stdout,
+        )
+    }
+
+    fn check_run(&self, run: Run, what: &[&str], key_ok: bool, creds_ok: bool) -> Out {
+        let out = run.output();
+        let body = |s: &str| s.strip_prefix("bedrock-api-key-").unwrap_or(s).to_string();
+        let key_body = body(&self.key);
+        // The key's signature, alone, is as good as the key.
+        let signature = param(&self.key, "X-Amz-Signature").unwrap();
+        for (name, secret) in [
+            ("secret key", SECRET_SENTINEL),
+            ("session token", "SENTINELsessionTOKEN"),
+            ("key", key_body.as_str()),
+            ("signature", signature.as_str()),
+        ] {
+            assert!(
+                !out.stderr.contains(secret),
+                "{what:?}: {name} on stderr:\n{}",
+                out.stderr
+            );
+        }
+        if !key_ok {
+            assert!(
+                !out.stdout.contains(&key_body[..40]),
+                "{what:?}: key on stdout"
+            );
+        }
+        if !creds_ok {
+            assert!(
+                !out.stdout.contains(SECRET_SENTINEL),
+                "{what:?}: secret key on stdout"
+            );
+            assert!(
+                !out.stdout.contains("SENTINELsessionTOKEN"),
+                "{what:?}: session token on stdout"
+            );
+        }
+        out
+    }
+}
+
+fn sentinel(run: Run) -> Run {
+    run.env("AWS_ACCESS_KEY_ID", AKID)
+        .env("AWS_SECRET_ACCESS_KEY", SECRET_SENTINEL)
+        .env("AWS_SESSION_TOKEN", SESSION_SENTINEL)
+        .env("AWS_REGION", "us-east-1")
+}
+
+#[test]
+fn every_command_keeps_secrets_where_they_belong() {
+    let l = Leaks::new();
+    for (args, key_ok, creds_ok) in [
+        (vec!["-v"], true, false),
+        (vec!["-v", "token", "--format", "json"], true, false),
+        (
+            vec!["-v", "token", "--format", "exec-credential"],
+            true,
+            false,
+        ),
+        (vec!["-v", "--refresh"], true, false),
+        (vec!["-v", "--no-cache"], true, false),
+        (vec!["-v", "env"], true, false),
+        (vec!["-v", "env", "--shell", "fish"], true, false),
+        (vec!["-v", "inspect"], false, false),
+        (vec!["-v", "inspect", "--format", "json"], false, false),
+        (vec!["-v", "cache", "list"], false, false),
+        (vec!["-v", "doctor"], false, false),
+        (vec!["-v", "setup", "direnv"], false, false),
+        (vec!["-v", "credential-process"], false, true),
+        (vec!["-v", "exec", "--", "true"], false, false),
+    ] {
+        l.check(&args, key_ok, creds_ok).assert_code(0);
+    }
+    // write puts the key in the file, not on stdout.
+    let path = l.sb.path("key.txt");
+    l.check(&["-v", "write", path.to_str().unwrap()], false, false)
+        .assert_code(0);
+    // inspect - reads the key from stdin.
+    let out = l.check_run(
+        sentinel(l.sb.run())
+            .args(["inspect", "-"])
+            .stdin(l.key.clone()),
+        &["inspect -"],
+        false,
+        false,
+    );
+    out.assert_code(0);
+}
+
+#[test]
+fn every_error_path_keeps_secrets_off_stderr() {
+    let l = Leaks::new();
+    // Bad region, bad duration, unknown profile, exec of a missing program.
+    l.check(&["-v", "--region", "NOPE"], false, false)
+        .assert_code(2);
+    l.check(&["-v", "--duration", "99h"], false, false)
+        .assert_code(2);
+    l.check(&["-v", "-p", "missing"], false, false)
+        .assert_code(1);
+    l.check(&["-v", "exec", "--", "/nonexistent"], false, false)
+        .assert_code(1);
+    l.check(
+        &[
+            "-v",
+            "inspect",
+            "--format",
+            "json",
+            "--region",
+            "bad region",
+        ],
+        false,
+        false,
+    )
+    .assert_code(2);
+
+    // A corrupt cache entry that holds the secrets.
+    let cache = l.sb.cache_dir();
+    for e in std::fs::read_dir(&cache).unwrap().flatten() {
+        if e.path().extension().is_some_and(|x| x == "json") {
+            std::fs::write(
+                e.path(),
+                format!(
+                    "{{\"token\": \"{}\", \"secret\": \"{SECRET_SENTINEL}\" broken",
+                    l.key
+                ),
+            )
+            .unwrap();
+        }
+    }
+    l.check(&["-v"], true, false).assert_code(0);
+
+    // A lock held elsewhere: the timeout.
+    if let Some(flock) = tool("flock") {
+        let lock = std::fs::read_dir(&cache)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "lock"))
+            .unwrap();
+        l.check(&["cache", "clear"], false, false);
+        let mut holder = std::process::Command::new(flock)
+            .arg(&lock)
+            .args(["sleep", "20"])
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        l.check(&["-v", "--lock-timeout", "1s"], false, false)
+            .assert_code(1);
+        let _ = holder.kill();
+        let _ = holder.wait();
+    }
+
+    // A credential_process that prints the secrets in a shape aws-config
+    // rejects, and one that fails after printing them on stdout.
+    for body in [
+        format!(
+            r#"echo '{{"Version": 2, "AccessKeyId": "{AKID}", "SecretAccessKey": "{SECRET_SENTINEL}", "SessionToken": "{SESSION_SENTINEL}"}}'"#
+        ),
+        format!(
+            r#"echo '{{"Version": 1, "AccessKeyId": "{AKID}", "SecretAccessKey": "{SECRET_SENTINEL}", "SessionToken": "{SESSION_SENTINEL}", "Expiration": "not-a-date"}}'"#
+        ),
+        format!(r#"echo '{{"Version": 1, "SecretAccessKey": "{SECRET_SENTINEL}"'"#),
+        format!(
+            r#"echo '{{"Version": 1, "AccessKeyId": "{AKID}", "SecretAccessKey": "{SECRET_SENTINEL}"}}'; exit 1"#
+        ),
+    ] {
+        let script = l.sb.script("bin/leaky", &body);
+        l.sb.config(&format!(
+            "[profile leaky]\nregion = us-east-1\ncredential_process = {}\n",
+            script.display()
+        ));
+        let run = l.sb.run().args(["-v", "-p", "leaky", "--no-cache"]);
+        l.check_run(run, &["leaky credential_process"], false, false)
+            .assert_code(1);
+    }
+
+    // The recursion guard.
+    l.sb.config(&format!(
+        "[profile loop]\nregion = us-east-1\ncredential_process = {} credential-process --profile loop\n",
+        bin()
+    ));
+    let run = l.sb.run().args(["credential-process", "-p", "loop"]);
+    l.check_run(run, &["recursion"], false, false)
+        .assert_code(1);
+}
