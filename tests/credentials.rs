@@ -75,7 +75,7 @@ fn role_config(sb: &Sandbox) {
 }
 
 /// The AWS CLI, pointed at moto, says who the credential-process output is.
-fn caller_arn(sb: &Sandbox, moto: &Moto, profile: &str) -> String {
+fn caller_arn_of(sb: &Sandbox, moto: &Moto, profile: &str) -> String {
     let creds = sb
         .run()
         .env("AWS_ENDPOINT_URL_STS", &moto.url)
@@ -83,9 +83,8 @@ fn caller_arn(sb: &Sandbox, moto: &Moto, profile: &str) -> String {
         .ok();
     let v: serde_json::Value = serde_json::from_str(&creds).unwrap();
     let aws = tool("aws").unwrap();
-    let out = std::process::Command::new(aws)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap())
+    let run = sb
+        .command(aws)
         .env("HOME", sb.path("nohome"))
         .env("AWS_ACCESS_KEY_ID", v["AccessKeyId"].as_str().unwrap())
         .env(
@@ -95,25 +94,8 @@ fn caller_arn(sb: &Sandbox, moto: &Moto, profile: &str) -> String {
         .env(
             "AWS_SESSION_TOKEN",
             v["SessionToken"].as_str().unwrap_or(""),
-        )
-        .env("AWS_DEFAULT_REGION", "us-east-1")
-        .args([
-            "sts",
-            "get-caller-identity",
-            "--endpoint-url",
-            &moto.url,
-            "--output",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let id: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    id["Arn"].as_str().unwrap().to_string()
+        );
+    caller_arn(run, moto)
 }
 
 #[test]
@@ -141,7 +123,7 @@ fn assume_role_with_source_profile_against_moto() {
         "{}",
         out.stderr
     );
-    assert!(caller_arn(&sb, &moto, "first").contains("first"));
+    assert!(caller_arn_of(&sb, &moto, "first").contains("first"));
 }
 
 #[test]
@@ -149,7 +131,7 @@ fn chain_of_two_roles_against_moto() {
     let Some(moto) = Moto::start() else { return };
     let sb = Sandbox::new();
     role_config(&sb);
-    let arn = caller_arn(&sb, &moto, "second");
+    let arn = caller_arn_of(&sb, &moto, "second");
     assert!(arn.contains("assumed-role/second/"), "{arn}");
     let key = sb
         .run()

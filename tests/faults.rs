@@ -55,20 +55,11 @@ fn a_write_over_the_file_size_limit_keeps_the_old_entry() {
     assert_failed_write_keeps_old_entry(&sb, &cache, || {
         // `ulimit -f 0`: any write to a file fails with EFBIG (SIGXFSZ is
         // ignored so the write returns the error instead of killing us).
-        let out = Command::new("sh")
-            .args([
-                "-c",
-                &format!("trap '' XFSZ; ulimit -f 0; exec '{}' --refresh", bin()),
-            ])
-            .env_clear()
-            .env("HOME", sb.home())
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_ACCESS_KEY_ID", AKID)
-            .env("AWS_SECRET_ACCESS_KEY", SECRET)
-            .env("AWS_REGION", "us-east-1")
-            .output()
-            .unwrap();
-        Out::from(out, Duration::ZERO)
+        sb.sh(&format!(
+            "trap '' XFSZ; ulimit -f 0; exec '{}' --refresh",
+            bin()
+        ))
+        .output()
     });
 }
 

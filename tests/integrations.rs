@@ -13,23 +13,11 @@ fn key(sb: &Sandbox) -> String {
 }
 
 fn shell_sees(shell: &str, script: &str, sb: &Sandbox) -> String {
-    let out = Command::new(shell)
+    sb.command(shell)
         .args(["-c", script])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap())
-        .env("HOME", sb.home())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ACCESS_KEY_ID", AKID)
-        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .static_creds()
         .env("AWS_REGION", "eu-west-1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{shell}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+        .ok()
 }
 
 #[test]
@@ -187,31 +175,7 @@ echo '{{"Version":1,"AccessKeyId":"{AKID}","SecretAccessKey":"{SECRET}","Expirat
         src.display(),
         bin()
     ));
-    let aws_call = |profile: &str| {
-        let out = Command::new(&aws)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap())
-            .env("HOME", sb.home())
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_ENDPOINT_URL_STS", &moto.url)
-            .args([
-                "sts",
-                "get-caller-identity",
-                "--profile",
-                profile,
-                "--output",
-                "json",
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "aws: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        v["Arn"].as_str().unwrap().to_string()
-    };
+    let aws_call = |profile: &str| caller_arn(sb.command(&aws).args(["--profile", profile]), &moto);
     let through_us = aws_call("cached");
     let again = aws_call("cached");
     assert_eq!(through_us, again);

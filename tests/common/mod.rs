@@ -70,10 +70,11 @@ impl Sandbox {
         path
     }
 
-    /// The binary with a clean environment: this HOME, no AWS variables, no
-    /// instance metadata probing (tests that want it point it at loopback).
-    pub fn run(&self) -> Run {
-        let mut cmd = Command::new(bin());
+    /// Any program with the environment every test starts from: this HOME,
+    /// no AWS variables, no instance metadata probing (tests that want it
+    /// point it at loopback).
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Run {
+        let mut cmd = Command::new(program);
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.home())
@@ -83,13 +84,34 @@ impl Sandbox {
         Run { cmd, stdin: None }
     }
 
+    /// bedrock-token in that environment.
+    pub fn run(&self) -> Run {
+        self.command(bin())
+    }
+
     /// `run()` with the documented example keys in the environment.
     pub fn run_static(&self) -> Run {
-        self.run()
-            .env("AWS_ACCESS_KEY_ID", AKID)
-            .env("AWS_SECRET_ACCESS_KEY", SECRET)
-            .env("AWS_REGION", "us-east-1")
+        self.run().static_creds()
     }
+
+    /// `sh -c SCRIPT`, with the example keys, for what needs a shell around
+    /// us (umask, ulimit, traps).
+    pub fn sh(&self, script: &str) -> Run {
+        self.command("sh").args(["-c", script]).static_creds()
+    }
+}
+
+/// The AWS CLI's `sts get-caller-identity`: who the credentials in `run`'s
+/// environment or profile are, as moto's STS at `moto` says.
+pub fn caller_arn(run: Run, moto: &Moto) -> String {
+    let out = run
+        .env("AWS_ENDPOINT_URL_STS", &moto.url)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .args(["sts", "get-caller-identity", "--output", "json"])
+        .output();
+    out.assert_code(0);
+    let id: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    id["Arn"].as_str().unwrap().to_string()
 }
 
 pub struct Run {
@@ -98,6 +120,12 @@ pub struct Run {
 }
 
 impl Run {
+    pub fn static_creds(self) -> Run {
+        self.env("AWS_ACCESS_KEY_ID", AKID)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .env("AWS_REGION", "us-east-1")
+    }
+
     pub fn env(mut self, k: &str, v: impl AsRef<std::ffi::OsStr>) -> Run {
         self.cmd.env(k, v);
         self
