@@ -14,3 +14,15 @@ case "$out" in
 esac
 printf '%s' "${out##*installed*
 }" | "$home/.local/bin/bedrock-token" inspect - >/dev/null
+
+# Without cargo, install.sh says what to do.
+if env -i PATH=/usr/bin:/bin sh -c 'command -v cargo' >/dev/null 2>&1; then
+    echo "quickstart: cargo is in /usr/bin; skipping the no-cargo check"
+    exit 0
+fi
+if env -i PATH=/usr/bin:/bin HOME="$home" sh install.sh >/dev/null 2>"$home/err"; then
+    echo "quickstart: install.sh succeeded without cargo?" >&2
+    exit 1
+fi
+grep -q "cargo is not installed" "$home/err" || { cat "$home/err" >&2; exit 1; }
+echo "quickstart: install.sh without cargo fails with a clear message"

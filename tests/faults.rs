@@ -68,9 +68,13 @@ struct Tmpfs(PathBuf);
 
 impl Tmpfs {
     fn mount(path: PathBuf) -> Option<Tmpfs> {
+        Self::mount_with(path, "size=64k,mode=0700")
+    }
+
+    fn mount_with(path: PathBuf, options: &str) -> Option<Tmpfs> {
         fs::create_dir_all(&path).unwrap();
         let ok = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs"])
+            .args(["-t", "tmpfs", "-o", options, "tmpfs"])
             .arg(&path)
             .status()
             .is_ok_and(|s| s.success());
@@ -137,4 +141,18 @@ fn sigkill_at_any_point_of_a_refresh_never_leaves_a_partial_entry() {
         .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
         .count();
     assert_eq!(temps, 0);
+}
+
+#[test]
+fn a_read_only_cache_dir_still_prints_the_key() {
+    let sb = Sandbox::new();
+    let Some(ro) = Tmpfs::mount_with(sb.path("ro"), "ro,size=64k,mode=0700") else {
+        eprintln!("SKIPPED: cannot mount a tmpfs here");
+        return;
+    };
+    let out = sb.run_static().arg("--cache-dir").arg(&ro.0).output();
+    out.assert_code(0);
+    assert!(out.stdout.starts_with("bedrock-api-key-"));
+    assert!(out.stderr.contains("warning: not caching"), "{}", out.stderr);
+    assert!(out.stderr.contains("Read-only file system"), "{}", out.stderr);
 }
