@@ -13,7 +13,7 @@ use crate::settings::{CacheDir, Settings};
 use crate::token;
 use crate::ui;
 use anyhow::Result;
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A cached key with less life than this is never handed out as a fallback.
 const FALLBACK_MIN_REMAINING: i64 = 60;
@@ -92,6 +92,7 @@ fn cache_material(s: &Settings, kind: Kind) -> String {
 }
 
 fn obtain(s: &Settings, kind: Kind) -> Result<Entry> {
+    let started = SystemTime::now();
     let now = now_unix();
     let Some((cache, slot)) = slot(s, kind) else {
         if let CacheDir::Unavailable(why) = &s.cache {
@@ -143,7 +144,13 @@ fn obtain(s: &Settings, kind: Kind) -> Result<Entry> {
     };
     let now = now_unix();
     let second = slot.read(now);
-    if second.stamp != first.stamp
+    // Another process made it if it changed while we waited, or was written
+    // after we started (we may have read it only after it was replaced).
+    let made_by_another = second.stamp != first.stamp
+        || second
+            .stamp
+            .is_some_and(|st| st.mtime_ns() >= unix_nanos(started));
+    if made_by_another
         && let Ok(entry) = &second.entry
         && entry.remaining(now) > 0
         && !stale(s, &second)
@@ -193,6 +200,11 @@ fn fallback(err: anyhow::Error, first: &Lookup, second: &Lookup, now: i64) -> Re
     }
 }
 
+fn unix_nanos(t: SystemTime) -> i128 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128)
+}
+
 /// An entry older than the last change to the AWS config or credentials
 /// file may hold another identity: regenerate.
 fn stale(s: &Settings, read: &Lookup) -> bool {
@@ -202,9 +214,7 @@ fn stale(s: &Settings, read: &Lookup) -> bool {
     [&s.paths.config, &s.paths.credentials].iter().any(|p| {
         std::fs::metadata(p)
             .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .is_some_and(|t| t.as_nanos() as i128 > written)
+            .is_ok_and(|t| unix_nanos(t) > written)
     })
 }
 

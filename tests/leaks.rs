@@ -160,25 +160,12 @@ fn every_error_path_keeps_secrets_off_stderr() {
     l.check(&["-v"], true, false).assert_code(0);
 
     // A lock held elsewhere: the timeout.
-    if let Some(flock) = tool("flock") {
-        let lock = std::fs::read_dir(&cache)
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .find(|p| p.extension().is_some_and(|x| x == "lock"))
-            .unwrap();
-        l.check(&["cache", "clear"], false, false);
-        let mut holder = std::process::Command::new(flock)
-            .arg(&lock)
-            .args(["sleep", "20"])
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(300));
-        l.check(&["-v", "--lock-timeout", "1s"], false, false)
-            .assert_code(1);
-        let _ = holder.kill();
-        let _ = holder.wait();
-    }
+    let lock = key_lock(&cache);
+    l.check(&["cache", "clear"], false, false);
+    let held = hold_lock(&lock);
+    l.check(&["-v", "--lock-timeout", "1s"], false, false)
+        .assert_code(1);
+    drop(held);
 
     // A credential_process that prints the secrets in a shape aws-config
     // rejects, and one that fails after printing them on stdout.

@@ -284,6 +284,33 @@ pub fn reference_python() -> Option<PathBuf> {
     }
 }
 
+/// Takes the exclusive lock bedrock-token takes on `path` (flock), as another
+/// process that never lets go would; released on drop.
+pub fn hold_lock(path: &Path) -> std::fs::File {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .unwrap();
+    file.try_lock().expect("lock is free");
+    file
+}
+
+/// The lock file of the one Bedrock key entry in `cache`.
+pub fn key_lock(cache: &Path) -> PathBuf {
+    let entries: Vec<PathBuf> = std::fs::read_dir(cache)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            name.starts_with("bedrock-key-") && name.ends_with(".json")
+        })
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    entries[0].with_extension("lock")
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
