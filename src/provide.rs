@@ -101,8 +101,15 @@ fn obtain(s: &Settings, kind: Kind) -> Result<Entry> {
         return make(s, kind);
     };
 
-    // Hit: a valid entry with enough life left, newer than the AWS files.
+    // Hit: a valid entry with enough life left, newer than the AWS files,
+    // in a directory that is ours alone.
     let first = slot.read(now);
+    if first.stamp.is_some()
+        && let Err(e) = cache.check_dir()
+    {
+        ui::warn(&format!("not caching: {e:#}"));
+        return make(s, kind);
+    }
     if !s.refresh
         && let Ok(entry) = &first.entry
         && entry.remaining(now) >= s.min_remaining as i64
@@ -135,7 +142,7 @@ fn obtain(s: &Settings, kind: Kind) -> Result<Entry> {
     let _lock = match slot.lock(Duration::from_secs(s.lock_timeout)) {
         Ok(lock) => lock,
         Err(e) if e.downcast_ref::<crate::error::Failure>().is_some() => {
-            return fallback(e, &first, &first, now_unix());
+            return fallback(e, &[&first], now_unix());
         }
         Err(e) => {
             ui::warn(&format!("not caching: {e:#}"));
@@ -159,7 +166,7 @@ fn obtain(s: &Settings, kind: Kind) -> Result<Entry> {
         // since making another would cost the same and give the same.
         if entry.remaining(now) < s.min_remaining as i64 {
             ui::warn(&format!(
-                "the credentials of profile {} cannot meet --min-remaining {}: the key expires at {}",
+                "the credentials of profile {} cannot meet --min-remaining {}: they expire at {}",
                 entry.profile,
                 format_secs(s.min_remaining),
                 rfc3339(entry.expires_at)
@@ -176,21 +183,21 @@ fn obtain(s: &Settings, kind: Kind) -> Result<Entry> {
             }
             Ok(entry)
         }
-        Err(e) => fallback(e, &first, &second, now),
+        Err(e) => fallback(e, &[&second, &first], now),
     }
 }
 
 /// When making a new key fails, a cached one with a minute of life left is
-/// still better than nothing.
-fn fallback(err: anyhow::Error, first: &Lookup, second: &Lookup, now: i64) -> Result<Entry> {
-    let cached = [second, first]
-        .into_iter()
+/// still better than nothing. `reads` are the cache reads, newest first.
+fn fallback(err: anyhow::Error, reads: &[&Lookup], now: i64) -> Result<Entry> {
+    let cached = reads
+        .iter()
         .filter_map(|r| r.entry.as_ref().ok())
         .find(|e| e.remaining(now) >= FALLBACK_MIN_REMAINING);
     match cached {
         Some(entry) => {
             ui::warn(&format!(
-                "{err:#}; using the cached one, which expires at {} ({} left)",
+                "could not make a new one ({err:#}); using the cached one, which expires at {} ({} left)",
                 rfc3339(entry.expires_at),
                 format_secs(entry.remaining(now) as u64)
             ));

@@ -287,6 +287,14 @@ fn symlinks_are_never_followed() {
 
 #[test]
 fn a_dir_open_to_others_is_not_used() {
+    // Even with a good entry inside.
+    let sb = Sandbox::new();
+    sb.run_static().ok();
+    fs::set_permissions(sb.cache_dir(), fs::Permissions::from_mode(0o755)).unwrap();
+    let out = sb.run_static().output();
+    out.assert_code(0);
+    assert!(out.stderr.contains("open to other users"), "{}", out.stderr);
+
     let sb = Sandbox::new();
     fs::create_dir_all(sb.cache_dir()).unwrap();
     fs::set_permissions(sb.cache_dir(), fs::Permissions::from_mode(0o777)).unwrap();
