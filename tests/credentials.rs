@@ -222,3 +222,70 @@ fn region_comes_from_flag_then_env_then_config_file_then_profile() {
         "me-south-1"
     );
 }
+
+/// Credentials an endpoint hands out, expiring in about an hour.
+fn endpoint_credentials(token_field: &str) -> String {
+    let exp = std::process::Command::new("date")
+        .args(["-u", "-d", "+1 hour", "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
+        .unwrap();
+    let exp = String::from_utf8(exp.stdout).unwrap();
+    format!(
+        r#"{{"Code":"Success","Type":"AWS-HMAC","AccessKeyId":"ASIAENDPOINTEXAMPLE1","SecretAccessKey":"endpointsecret","{token_field}":"endpointtoken","Expiration":"{}"}}"#,
+        exp.trim()
+    )
+}
+
+#[test]
+fn ecs_container_credentials_from_a_loopback_endpoint() {
+    let url = serve_http(|method, path| match (method, path) {
+        ("GET", "/creds") => (200, endpoint_credentials("Token")),
+        _ => (404, String::new()),
+    });
+    let sb = Sandbox::new();
+    let out = sb
+        .run()
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", format!("{url}/creds"))
+        .args(["-v"])
+        .output();
+    out.assert_code(0);
+    assert_eq!(akid(&out.stdout), "ASIAENDPOINTEXAMPLE1");
+    assert!(
+        out.stderr.contains("container credentials endpoint"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn ec2_instance_metadata_from_a_loopback_endpoint() {
+    let url = serve_http(|method, path| match (method, path) {
+        ("PUT", "/latest/api/token") => (200, "imdsv2-session-token".into()),
+        ("GET", "/latest/meta-data/iam/security-credentials/") => (200, "bedrock-role".into()),
+        ("GET", "/latest/meta-data/iam/security-credentials/bedrock-role") => {
+            (200, endpoint_credentials("Token"))
+        }
+        _ => (404, String::new()),
+    });
+    let sb = Sandbox::new();
+    let out = sb
+        .run()
+        .env_remove("AWS_EC2_METADATA_DISABLED")
+        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", &url)
+        .env("AWS_REGION", "us-east-1")
+        .args(["-v"])
+        .output();
+    out.assert_code(0);
+    assert_eq!(akid(&out.stdout), "ASIAENDPOINTEXAMPLE1");
+    assert!(
+        out.stderr.contains("EC2 instance metadata"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("key valid for"),
+        "bounded by the role's expiry: {}",
+        out.stderr
+    );
+}
