@@ -77,6 +77,14 @@ pub fn format_secs(secs: u64) -> String {
     out
 }
 
+static STARTED: std::sync::OnceLock<SystemTime> = std::sync::OnceLock::new();
+
+/// When this process started (first asked): work that another process
+/// finished after it is work we need not repeat.
+pub fn process_started() -> SystemTime {
+    *STARTED.get_or_init(SystemTime::now)
+}
+
 /// Seconds since the Unix epoch, now.
 pub fn now_unix() -> i64 {
     unix(SystemTime::now())

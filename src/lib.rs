@@ -29,6 +29,7 @@ use settings::Settings;
 
 /// Runs one command line; returns the exit code.
 pub fn run_main() -> u8 {
+    duration::process_started();
     let cli = Cli::parse();
     ui::set_level(cli.global.quiet, cli.global.verbose);
     match run(cli) {

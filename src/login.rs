@@ -39,24 +39,28 @@ pub fn with_login(
     if !s.login || !interactive() {
         return Err(err);
     }
-    // Single flight: the first caller logs in, the others wait on the lock
-    // and then find the session renewed.
-    let lock = match &s.cache {
+    // Single flight: the first caller logs in while the others wait on the
+    // lock; a caller that finds a login finished after it started retries
+    // without opening another browser.
+    let started = crate::duration::process_started();
+    let slot = match &s.cache {
         CacheDir::Dir(dir) => {
             let cache = Cache::at(dir.clone());
-            cache.prepare().ok().and_then(|()| {
-                cache
-                    .slot("login", &command)
-                    .lock(Duration::from_secs(600))
-                    .ok()
-            })
+            cache.prepare().ok().map(|()| cache.slot("login", &command))
         }
         _ => None,
     };
+    let lock = slot
+        .as_ref()
+        .and_then(|slot| slot.lock(Duration::from_secs(600)).ok());
+    let done = slot.as_ref().map(|slot| slot.entry.with_extension("done"));
     if lock.is_some()
-        && let Ok(r) = resolve()
+        && let Some(done) = &done
+        && std::fs::metadata(done)
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t >= started)
     {
-        return Ok(r);
+        return resolve();
     }
     ui::note(&format!(
         "the login session has expired; running: {command}"
@@ -73,6 +77,9 @@ pub fn with_login(
         .with_context(|| format!("could not run {command}"))?;
     if !status.success() {
         return Err(err.context(format!("{command} failed ({status})")));
+    }
+    if let Some(done) = &done {
+        let _ = crate::fsutil::atomic_write(done, b"");
     }
     drop(lock);
     resolve()

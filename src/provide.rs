@@ -92,7 +92,7 @@ fn cache_material(s: &Settings, kind: Kind) -> String {
 }
 
 fn obtain(s: &Settings, kind: Kind) -> Result<Entry> {
-    let started = SystemTime::now();
+    let started = crate::duration::process_started();
     let now = now_unix();
     let Some((cache, slot)) = slot(s, kind) else {
         if let CacheDir::Unavailable(why) = &s.cache {

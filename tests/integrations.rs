@@ -506,3 +506,36 @@ fn an_interactive_caller_with_login_runs_the_login_once_with_output_on_stderr() 
         .assert_fails(1, &["aws sso login --profile corp"]);
     assert_eq!(fs::read_to_string(&marker).unwrap().lines().count(), 1);
 }
+
+#[test]
+fn parallel_interactive_callers_run_one_login() {
+    let (sb, marker) = sso_sandbox();
+    sb.script(
+        "fakebin/aws",
+        &format!("echo run >> '{}'; sleep 1", marker.display()),
+    );
+    let path = format!(
+        "{}:{}",
+        sb.path("fakebin").display(),
+        std::env::var("PATH").unwrap()
+    );
+    let callers: Vec<_> = (0..5)
+        .map(|_| {
+            sb.run()
+                .env("PATH", &path)
+                .env("CLAUDE_HELPER_CONTEXT", "interactive")
+                .args(["--login", "-p", "corp"])
+                .spawn()
+        })
+        .collect();
+    for c in callers {
+        let out = Out::from(c.wait_with_output().unwrap(), std::time::Duration::ZERO);
+        // The fake login renews nothing: each retries once and fails.
+        out.assert_fails(1, &["aws sso login --profile corp"]);
+    }
+    assert_eq!(
+        fs::read_to_string(&marker).unwrap().lines().count(),
+        1,
+        "one browser for five callers"
+    );
+}
