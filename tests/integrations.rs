@@ -539,3 +539,30 @@ fn parallel_interactive_callers_run_one_login() {
         "one browser for five callers"
     );
 }
+
+#[test]
+fn doctor_notices_a_clock_behind_the_credentials() {
+    let sb = Sandbox::new();
+    let exp = Command::new("date")
+        .args(["-u", "-d", "+3 days", "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
+        .unwrap();
+    let script = sb.script(
+        "bin/creds",
+        &format!(
+            r#"echo '{{"Version":1,"AccessKeyId":"ASIACLOCKEXAMPLE0001","SecretAccessKey":"s","SessionToken":"t","Expiration":"{}"}}'"#,
+            String::from_utf8(exp.stdout).unwrap().trim()
+        ),
+    );
+    sb.config(&format!(
+        "[profile skew]\nregion = us-east-1\ncredential_process = {}\n",
+        script.display()
+    ));
+    let out = sb.run().args(["doctor", "-p", "skew"]).output();
+    out.assert_code(1);
+    assert!(
+        out.stdout.contains("this clock is behind"),
+        "{}",
+        out.stdout
+    );
+}

@@ -8,6 +8,9 @@ use crate::provide;
 use crate::settings::{CacheDir, Settings};
 use anyhow::Result;
 
+/// The longest AWS temporary credentials live (GetSessionToken's maximum).
+const MAX_TEMPORARY_CREDENTIALS_SECS: i64 = 36 * 3600;
+
 pub fn run(s: &Settings) -> Result<bool> {
     let files = Files::load(&s.paths);
     let mut report = Report::default();
@@ -127,6 +130,20 @@ pub fn run(s: &Settings) -> Result<bool> {
                         rfc3339(entry.expires_at)
                     ),
                     "the key has already expired; fix the system clock".into(),
+                );
+                // AWS hands out temporary credentials for at most 36 hours:
+                // an expiry further off means this clock runs behind AWS's.
+                let ahead = entry
+                    .credentials_expire_at
+                    .map_or(0, |exp| exp - now_unix());
+                report.check(
+                    ahead <= MAX_TEMPORARY_CREDENTIALS_SECS,
+                    "clock: agrees with the credentials' expiry".into(),
+                    format!(
+                        "clock: the credentials expire at {}, more than 36 h from now ({}): this clock is behind; fix it (timedatectl set-ntp true)",
+                        rfc3339(entry.credentials_expire_at.unwrap_or_default()),
+                        rfc3339(now_unix())
+                    ),
                 );
             }
             Err(e) => {
