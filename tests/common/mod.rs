@@ -223,10 +223,19 @@ impl Out {
         self
     }
 
-    /// A failure: the code, nothing on stdout, and stderr mentioning each of `needles`.
-    pub fn assert_fails(&self, code: i32, needles: &[&str]) -> &Out {
-        self.assert_code(code);
-        assert_eq!(self.stdout, "", "nothing on stdout on failure");
+    /// Success with a key on stdout, and stderr mentioning each of `needles`
+    /// (the warnings a degraded but working run must give).
+    pub fn assert_key(&self, needles: &[&str]) -> &Out {
+        self.assert_code(0);
+        assert!(
+            self.stdout.starts_with("bedrock-api-key-"),
+            "a key: {}",
+            self.stdout
+        );
+        self.assert_stderr_mentions(needles)
+    }
+
+    pub fn assert_stderr_mentions(&self, needles: &[&str]) -> &Out {
         for n in needles {
             assert!(
                 self.stderr.contains(n),
@@ -235,6 +244,13 @@ impl Out {
             );
         }
         self
+    }
+
+    /// A failure: the code, nothing on stdout, and stderr mentioning each of `needles`.
+    pub fn assert_fails(&self, code: i32, needles: &[&str]) -> &Out {
+        self.assert_code(code);
+        assert_eq!(self.stdout, "", "nothing on stdout on failure");
+        self.assert_stderr_mentions(needles)
     }
 }
 
