@@ -49,8 +49,6 @@ pub struct Files {
     pub config: BTreeMap<String, Section>,
     /// `[X]` of the credentials file, by profile name.
     pub credentials: BTreeMap<String, Section>,
-    /// `[sso-session X]` of the config file.
-    pub sso_sessions: BTreeMap<String, Section>,
 }
 
 impl Files {
@@ -62,8 +60,6 @@ impl Files {
                     files.config.insert(name, section);
                 } else if let Some(p) = name.strip_prefix("profile ") {
                     files.config.insert(p.trim().to_string(), section);
-                } else if let Some(s) = name.strip_prefix("sso-session ") {
-                    files.sso_sessions.insert(s.trim().to_string(), section);
                 }
             }
         }
