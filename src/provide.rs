@@ -177,7 +177,8 @@ fn obtain(s: &Settings, kind: Kind) -> Result<Entry> {
     }
 
     match make(s, kind) {
-        Ok(entry) => {
+        Ok(mut entry) => {
+            entry.key = slot.key.clone();
             if let Err(e) = slot.write(&entry) {
                 ui::warn(&format!("could not cache the new key: {e:#}"));
             }
@@ -346,7 +347,8 @@ fn make(s: &Settings, kind: Kind) -> Result<Entry> {
     };
     let entry = Entry {
         version: cache::VERSION,
-        key: slot(s, kind).map(|(_, slot)| slot.key).unwrap_or_default(),
+        // Set by the caller that stores it.
+        key: String::new(),
         profile: s.profile.clone(),
         region,
         duration,
