@@ -9,8 +9,14 @@ use crate::awsfiles::{Files, Paths};
 use crate::error::with_hint;
 use anyhow::{Context, Result};
 use aws_config::Region;
-use aws_config::default_provider::credentials::DefaultCredentialsChain;
+use aws_config::ecs::EcsCredentialsProvider;
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::imds;
+use aws_config::imds::credentials::ImdsCredentialsProvider;
+use aws_config::meta::credentials::CredentialsProviderChain;
+use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::provider_config::ProviderConfig;
+use aws_config::web_identity_token::WebIdentityTokenCredentialsProvider;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_credential_types::provider::error::CredentialsError;
@@ -32,24 +38,56 @@ pub struct Resolved {
 }
 
 /// Resolves credentials for `profile`, signing STS and SSO calls for `region`.
-pub fn resolve(profile: &str, region: &str, paths: &Paths) -> Result<Resolved> {
+///
+/// The chain is aws-config's default one: environment, profile (with
+/// assume-role chains, credential_process, SSO, `aws login`), web identity,
+/// ECS, IMDS. As in the AWS CLI, a profile named explicitly (`--profile`, not
+/// `AWS_PROFILE`) drops the environment from the chain, so `--profile dev`
+/// means dev's credentials even with keys in the environment.
+pub fn resolve(profile: &str, explicit: bool, region: &str, paths: &Paths) -> Result<Resolved> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("could not start the async runtime")?;
     let result = runtime.block_on(async {
+        let conf = ProviderConfig::default().with_region(Some(Region::new(region.to_string())));
         let imds = imds::Client::builder()
             .connect_timeout(IMDS_TIMEOUT)
             .read_timeout(IMDS_TIMEOUT)
             .operation_timeout(IMDS_TIMEOUT * 2)
             .max_attempts(1)
             .build();
-        let chain = DefaultCredentialsChain::builder()
+        let profile_provider = ProfileFileCredentialsProvider::builder()
             .profile_name(profile)
-            .region(Region::new(region.to_string()))
-            .imds_client(imds)
-            .build()
-            .await;
+            .configure(&conf)
+            .build();
+        let chain = if explicit {
+            CredentialsProviderChain::first_try("Profile", profile_provider)
+        } else {
+            CredentialsProviderChain::first_try(
+                "Environment",
+                EnvironmentVariableCredentialsProvider::new(),
+            )
+            .or_else("Profile", profile_provider)
+        };
+        let chain = chain
+            .or_else(
+                "WebIdentityToken",
+                WebIdentityTokenCredentialsProvider::builder()
+                    .configure(&conf)
+                    .build(),
+            )
+            .or_else(
+                "EcsContainer",
+                EcsCredentialsProvider::builder().configure(&conf).build(),
+            )
+            .or_else(
+                "Ec2InstanceMetadata",
+                ImdsCredentialsProvider::builder()
+                    .imds_client(imds)
+                    .configure(&conf)
+                    .build(),
+            );
         chain.provide_credentials().await
     });
     match result {
@@ -58,7 +96,7 @@ pub fn resolve(profile: &str, region: &str, paths: &Paths) -> Result<Resolved> {
             expires_at: credentials.expiry().map(crate::duration::unix),
             credentials,
         }),
-        Err(err) => Err(explain(err, profile, region, paths)),
+        Err(err) => Err(explain(err, profile, explicit, region, paths)),
     }
 }
 
@@ -105,7 +143,13 @@ fn source(credentials: &Credentials) -> String {
 
 /// Turns aws-config's error into one that names the profile and region and
 /// says what to do next.
-fn explain(err: CredentialsError, profile: &str, region: &str, paths: &Paths) -> anyhow::Error {
+fn explain(
+    err: CredentialsError,
+    profile: &str,
+    explicit: bool,
+    region: &str,
+    paths: &Paths,
+) -> anyhow::Error {
     let files = Files::load(paths);
     let login = files.login_command(profile);
     let causes = causes(&err);
@@ -123,9 +167,13 @@ fn explain(err: CredentialsError, profile: &str, region: &str, paths: &Paths) ->
     match err {
         _ if not_loaded => with_hint(
             format!(
-                "no AWS credentials found for profile {profile} (region {region}); tried environment \
-                 variables, {} and {}, web identity, the ECS container endpoint and EC2 instance \
-                 metadata",
+                "no AWS credentials found for profile {profile} (region {region}); tried {}{} and {}, \
+                 web identity, the ECS container endpoint and EC2 instance metadata",
+                if explicit {
+                    ""
+                } else {
+                    "environment variables, "
+                },
                 paths.credentials.display(),
                 paths.config.display()
             ),

@@ -286,7 +286,7 @@ fn make(s: &Settings, kind: Kind) -> Result<Entry> {
     }
     let region = region(s, &files)?;
     let mut resolved = crate::login::with_login(s, &files, || {
-        credentials::resolve(&s.profile, &region, &s.paths)
+        credentials::resolve(&s.profile, s.profile_explicit, &region, &s.paths)
     })?;
     if let Some(role) = files.get(&s.profile, "role_arn")
         && !resolved.source.contains("assumed role")

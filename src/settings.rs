@@ -15,6 +15,10 @@ const DEFAULT_LOCK_TIMEOUT: u64 = 30;
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub profile: String,
+    /// Named by `--profile` or the config file rather than `AWS_PROFILE`:
+    /// as in the AWS CLI, credentials in the environment then do not
+    /// override it.
+    pub profile_explicit: bool,
     /// Region given by flag, environment or config file. `None`: the
     /// profile's `region`, looked up only when a key must be made.
     pub region: Option<String>,
@@ -110,10 +114,13 @@ impl Settings {
             None => FileConfig::default(),
         };
 
+        let from_env = env("AWS_PROFILE");
+        let profile_explicit =
+            g.profile.is_some() || (from_env.is_none() && file.profile.is_some());
         let profile = g
             .profile
             .clone()
-            .or_else(|| env("AWS_PROFILE"))
+            .or(from_env)
             .or(file.profile.clone())
             .unwrap_or_else(|| "default".into());
 
@@ -182,6 +189,7 @@ impl Settings {
 
         Ok(Settings {
             profile,
+            profile_explicit,
             region,
             duration,
             min_remaining,

@@ -289,3 +289,32 @@ fn ec2_instance_metadata_from_a_loopback_endpoint() {
         out.stderr
     );
 }
+
+#[test]
+fn an_explicit_profile_wins_over_keys_in_the_environment_as_in_the_aws_cli() {
+    let sb = Sandbox::new();
+    sb.credentials(
+        "[dev]\naws_access_key_id = AKIADEVEXAMPLE123456\naws_secret_access_key = devsecret\n",
+    );
+    // --profile: the profile's keys, as `aws --profile dev` does.
+    let out = sb
+        .run_static()
+        .args(["--profile", "dev", "--no-cache"])
+        .ok();
+    assert_eq!(akid(&out), "AKIADEVEXAMPLE123456");
+    // AWS_PROFILE: keys in the environment still win, as in botocore.
+    let out = sb
+        .run_static()
+        .env("AWS_PROFILE", "dev")
+        .args(["--no-cache"])
+        .ok();
+    assert_eq!(akid(&out), AKID);
+    // The config file names a profile as deliberately as --profile.
+    let conf = sb.write("bt.toml", "profile = \"dev\"\n");
+    let out = sb
+        .run_static()
+        .env("BEDROCK_TOKEN_CONFIG", &conf)
+        .args(["--no-cache"])
+        .ok();
+    assert_eq!(akid(&out), "AKIADEVEXAMPLE123456");
+}
