@@ -417,24 +417,10 @@ impl Slot {
     /// Call with the lock held: any temp file of this entry then belongs to
     /// a writer that died mid-write, and is removed first.
     pub fn write(&self, entry: &Entry) -> Result<()> {
-        self.remove_leftovers();
+        crate::fsutil::remove_leftover_temps(&self.entry);
         let json =
             Secret::new(serde_json::to_string(entry).context("could not encode cache entry")?);
         crate::fsutil::atomic_write(&self.entry, json.expose().as_bytes())
-    }
-
-    fn remove_leftovers(&self) {
-        let (Some(dir), Some(name)) = (self.entry.parent(), self.entry.file_name()) else {
-            return;
-        };
-        let prefix = format!(".{}.", name.to_string_lossy());
-        for e in fs::read_dir(dir).into_iter().flatten().flatten() {
-            let file = e.file_name();
-            let file = file.to_string_lossy();
-            if file.starts_with(&prefix) && file.ends_with(".tmp") {
-                let _ = fs::remove_file(e.path());
-            }
-        }
     }
 
     pub fn remove(&self) -> Result<bool> {

@@ -12,13 +12,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// fsync the directory. Readers see the old file or the new one, whole.
 pub fn atomic_write(path: &Path, content: &[u8]) -> Result<()> {
     static SEQ: AtomicU32 = AtomicU32::new(0);
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let dir = parent(path);
     let tmp = dir.join(format!(
-        ".{name}.{}.{}.tmp",
+        "{}{}.{}.tmp",
+        temp_prefix(path),
         std::process::id(),
         SEQ.fetch_add(1, Ordering::Relaxed)
     ));
@@ -44,4 +41,33 @@ pub fn atomic_write(path: &Path, content: &[u8]) -> Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Removes temp files that `atomic_write` left for `path` when its writer
+/// died mid-write. Only safe while no other writer of `path` can be running
+/// (the cache calls it with the entry's lock held).
+pub fn remove_leftover_temps(path: &Path) {
+    let prefix = temp_prefix(path);
+    for e in fs::read_dir(parent(path)).into_iter().flatten().flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(&prefix) && name.ends_with(".tmp") {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+fn parent(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+/// `.NAME.`: every temp file of `path` starts so.
+fn temp_prefix(path: &Path) -> String {
+    format!(
+        ".{}.",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    )
 }
