@@ -44,7 +44,14 @@ pub struct Resolved {
 /// ECS, IMDS. As in the AWS CLI, a profile named explicitly (`--profile`, not
 /// `AWS_PROFILE`) drops the environment from the chain, so `--profile dev`
 /// means dev's credentials even with keys in the environment.
-pub fn resolve(profile: &str, explicit: bool, region: &str, paths: &Paths) -> Result<Resolved> {
+/// `role_arn` is the profile's own, for saying where the credentials came from.
+pub fn resolve(
+    profile: &str,
+    explicit: bool,
+    role_arn: Option<&str>,
+    region: &str,
+    paths: &Paths,
+) -> Result<Resolved> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -92,7 +99,7 @@ pub fn resolve(profile: &str, explicit: bool, region: &str, paths: &Paths) -> Re
     });
     match result {
         Ok(credentials) => Ok(Resolved {
-            source: source(&credentials),
+            source: source(&credentials, role_arn),
             expires_at: credentials.expiry().map(crate::duration::unix),
             credentials,
         }),
@@ -101,8 +108,9 @@ pub fn resolve(profile: &str, explicit: bool, region: &str, paths: &Paths) -> Re
 }
 
 /// Where the credentials came from, from the features aws-config records on
-/// them (outermost last: an assumed role reports its source profile first).
-fn source(credentials: &Credentials) -> String {
+/// them (outermost last: an assumed role reports its source profile first),
+/// and the role the profile assumes, which those features do not name.
+fn source(credentials: &Credentials, role_arn: Option<&str>) -> String {
     use aws_credential_types::credential_feature::AwsCredentialFeature as F;
     let features = credentials.get_property::<Vec<F>>();
     let names: Vec<&str> = features
@@ -114,6 +122,8 @@ fn source(credentials: &Credentials) -> String {
                 F::CredentialsEnvVarsStsWebIdToken | F::CredentialsProfileStsWebIdToken => {
                     "web identity token"
                 }
+                // Named below, with its ARN, when the profile gives one.
+                F::CredentialsStsAssumeRole if role_arn.is_some() => return None,
                 F::CredentialsStsAssumeRole => "assumed role",
                 F::CredentialsStsAssumeRoleWebId => "assumed role with web identity",
                 F::CredentialsProfile => "shared config or credentials file",
@@ -134,11 +144,15 @@ fn source(credentials: &Credentials) -> String {
             unique.push(n);
         }
     }
-    if unique.is_empty() {
-        "the default credential chain".into()
+    let mut text = if unique.is_empty() {
+        "the default credential chain".to_string()
     } else {
         unique.join(" + ")
+    };
+    if let Some(role) = role_arn {
+        text.push_str(&format!(", assuming {role}"));
     }
+    text
 }
 
 /// Turns aws-config's error into one that names the profile and region and

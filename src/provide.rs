@@ -285,14 +285,10 @@ fn make(s: &Settings, kind: Kind) -> Result<Entry> {
         ));
     }
     let region = region(s, &files)?;
-    let mut resolved = crate::login::with_login(s, &files, || {
-        credentials::resolve(&s.profile, s.profile_explicit, &region, &s.paths)
+    let role_arn = files.get(&s.profile, "role_arn");
+    let resolved = crate::login::with_login(s, &files, || {
+        credentials::resolve(&s.profile, s.profile_explicit, role_arn, &region, &s.paths)
     })?;
-    if let Some(role) = files.get(&s.profile, "role_arn")
-        && !resolved.source.contains("assumed role")
-    {
-        resolved.source = format!("{}, assuming {role}", resolved.source);
-    }
 
     // Whole seconds, as X-Amz-Date carries them.
     let created_at = now_unix();
