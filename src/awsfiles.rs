@@ -7,28 +7,27 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The two files' paths, as the AWS CLI finds them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Paths {
     pub config: PathBuf,
     pub credentials: PathBuf,
 }
 
 impl Paths {
-    pub fn from_env() -> Paths {
-        let home = std::env::var_os("HOME")
-            .filter(|h| !h.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_default();
-        let pick = |var: &str, default: &str| {
-            std::env::var_os(var)
-                .filter(|v| !v.is_empty())
+    /// From `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE`, else under
+    /// `HOME`. A value that is not UTF-8 is a usage error.
+    pub fn from_env() -> anyhow::Result<Paths> {
+        let env = crate::settings::env;
+        let home = env("HOME")?.map(PathBuf::from).unwrap_or_default();
+        let pick = |var: &str, default: &str| -> anyhow::Result<PathBuf> {
+            Ok(env(var)?
                 .map(|v| expand_tilde(PathBuf::from(v), &home))
-                .unwrap_or_else(|| home.join(".aws").join(default))
+                .unwrap_or_else(|| home.join(".aws").join(default)))
         };
-        Paths {
-            config: pick("AWS_CONFIG_FILE", "config"),
-            credentials: pick("AWS_SHARED_CREDENTIALS_FILE", "credentials"),
-        }
+        Ok(Paths {
+            config: pick("AWS_CONFIG_FILE", "config")?,
+            credentials: pick("AWS_SHARED_CREDENTIALS_FILE", "credentials")?,
+        })
     }
 }
 

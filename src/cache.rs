@@ -9,6 +9,7 @@
 //! warning, and the key is still made.
 
 use crate::secret::Secret;
+use crate::settings::FilesStamp;
 use crate::token::{self, MAX_LIFETIME_SECS};
 use anyhow::{Context, Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
@@ -19,7 +20,8 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-pub const VERSION: u32 = 1;
+/// 2: entries carry the AWS files' fingerprint.
+pub const VERSION: u32 = 2;
 /// Entries are about 2 KiB; anything much larger is not ours.
 const MAX_ENTRY_BYTES: u64 = 64 * 1024;
 
@@ -45,6 +47,9 @@ pub struct Entry {
     pub access_key_hash: String,
     /// aws-config's name for where the credentials came from.
     pub source: String,
+    /// The AWS files as they were when the request was made: the entry is
+    /// stale once they differ.
+    pub aws_files: FilesStamp,
     #[serde(flatten)]
     pub payload: Payload,
 }
@@ -53,11 +58,14 @@ pub struct Entry {
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Payload {
     BedrockKey {
+        #[serde(serialize_with = "Secret::serialize_exposed")]
         token: Secret,
     },
     AwsCredentials {
         access_key_id: String,
+        #[serde(serialize_with = "Secret::serialize_exposed")]
         secret_access_key: Secret,
+        #[serde(serialize_with = "Secret::serialize_exposed_option")]
         session_token: Option<Secret>,
     },
 }
@@ -71,10 +79,15 @@ pub fn sha256_hex(data: &[u8]) -> String {
     out
 }
 
+/// Times outside 2000-01-01 .. 3000-01-01 are not ours: every time field is
+/// checked against these before any arithmetic.
+const EARLIEST: i64 = 946_684_800;
+const LATEST: i64 = 32_503_680_000;
+
 impl Entry {
     /// Seconds of life left at `now`.
     pub fn remaining(&self, now: i64) -> i64 {
-        self.expires_at - now
+        self.expires_at.saturating_sub(now)
     }
 
     /// Checks the entry is whole, ours, and says what its payload says.
@@ -86,11 +99,19 @@ impl Entry {
         if self.key != key {
             bail!("it belongs to another cache key");
         }
+        let in_range = |t: i64| (EARLIEST..=LATEST).contains(&t);
+        if !in_range(self.created_at)
+            || !in_range(self.expires_at)
+            || self.credentials_expire_at.is_some_and(|c| !in_range(c))
+            || !(1..=MAX_LIFETIME_SECS).contains(&self.duration)
+        {
+            bail!("a time or duration is out of range");
+        }
         if self.created_at > now {
             bail!("it was made in the future (has the clock moved back?)");
         }
-        let latest = self.created_at + self.duration.min(MAX_LIFETIME_SECS) as i64;
-        if self.expires_at > latest {
+        let latest = self.created_at + self.duration as i64;
+        if self.expires_at > latest || self.expires_at < self.created_at {
             bail!("its expiry lies beyond its lifetime");
         }
         if let Some(c) = self.credentials_expire_at
@@ -128,20 +149,25 @@ impl Entry {
 /// Parses and validates an entry file's bytes for cache key `key` at `now`.
 /// Any input gives an entry or an error that quotes none of it.
 pub fn parse_entry(bytes: Vec<u8>, key: &str, now: i64) -> Result<Entry> {
+    let entry = decode(bytes)?;
+    entry.validate(key, now)?;
+    Ok(entry)
+}
+
+/// Bytes to an entry, unchecked; errors quote none of the input.
+fn decode(bytes: Vec<u8>) -> Result<Entry> {
     if bytes.len() as u64 > MAX_ENTRY_BYTES {
         bail!("it is too large");
     }
     let text = Secret::new(String::from_utf8(bytes).map_err(|_| anyhow!("it is not UTF-8"))?);
-    let entry: Entry = serde_json::from_str(text.expose()).map_err(|e| {
+    serde_json::from_str(text.expose()).map_err(|e| {
         // serde's message may quote the input: keep only where it broke.
         anyhow!(
             "it is not a valid entry (line {}, column {})",
             e.line(),
             e.column()
         )
-    })?;
-    entry.validate(key, now)?;
-    Ok(entry)
+    })
 }
 
 /// A usable cache directory.
@@ -238,7 +264,8 @@ impl Cache {
         }
     }
 
-    /// Every entry file in the directory, for `cache list` and `cache clear --all`.
+    /// Every file of ours in the directory (entries, lock files, login
+    /// markers), for `cache list` and `cache clear --all`.
     pub fn files(&self) -> Result<Vec<PathBuf>> {
         let mut out = Vec::new();
         let entries = match fs::read_dir(&self.dir) {
@@ -254,8 +281,12 @@ impl Cache {
             let path = entry.path();
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            if (name.starts_with("bedrock-key-") || name.starts_with("aws-credentials-"))
-                && (name.ends_with(".json") || name.ends_with(".lock"))
+            if ["bedrock-key-", "aws-credentials-", "login-"]
+                .iter()
+                .any(|p| name.starts_with(p))
+                && [".json", ".lock", ".done"]
+                    .iter()
+                    .any(|e| name.ends_with(e))
             {
                 out.push(path);
             }
@@ -277,6 +308,69 @@ impl std::fmt::Display for Unsafe {
 }
 
 impl std::error::Error for Unsafe {}
+
+/// No file at the path.
+#[derive(Debug)]
+pub struct Missing;
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("no cached entry")
+    }
+}
+
+impl std::error::Error for Missing {}
+
+/// The one way any command reads a cache file: never through a symlink
+/// (`O_NOFOLLOW`), never blocking on a FIFO (`O_NONBLOCK`), a regular file
+/// only, ours and closed to others, and at most [`MAX_ENTRY_BYTES`]. A
+/// symlink, another user's file or one open to others is [`Unsafe`].
+pub fn read_file(path: &Path) -> Result<(Stamp, Vec<u8>)> {
+    let p = path.display();
+    let file = match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Missing.into()),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(Unsafe(format!(
+                "cache entry {p} is a symbolic link; remove it: rm {p}"
+            ))
+            .into());
+        }
+        Err(e) => return Err(anyhow!(e).context(format!("could not open {p}"))),
+    };
+    let meta = file
+        .metadata()
+        .with_context(|| format!("could not read {p}"))?;
+    if !meta.is_file() {
+        bail!(Unsafe(format!(
+            "cache entry {p} is not a regular file; remove it: rm {p}"
+        )));
+    }
+    check_owner_and_mode(&meta, path, "cache entry", 0o600)
+        .map_err(|e| Unsafe(format!("{e:#}")))?;
+    if meta.len() > MAX_ENTRY_BYTES {
+        bail!("it is too large");
+    }
+    let stamp = Stamp {
+        ino: meta.ino(),
+        mtime_ns: meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
+    };
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    Read::take(&file, MAX_ENTRY_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("could not read {p}"))?;
+    Ok((stamp, bytes))
+}
+
+/// An entry file's fields for `cache list` and `doctor`, read as a hit reads
+/// it but without the checks that need the cache key.
+pub fn read_header(path: &Path) -> Result<Entry> {
+    decode(read_file(path)?.1)
+}
 
 fn check_owner_and_mode(meta: &fs::Metadata, path: &Path, what: &str, mode: u32) -> Result<()> {
     // SAFETY: geteuid has no preconditions and cannot fail.
@@ -301,72 +395,38 @@ impl Slot {
     /// Reads and validates the entry without locking. `stamp` is `None` when
     /// there is no entry file at all.
     pub fn read(&self, now: i64) -> Lookup {
-        let file = OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-            .open(&self.entry);
-        let file = match file {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Lookup {
-                    stamp: None,
-                    entry: Err(anyhow!("no cached entry")),
-                };
-            }
-            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-                let p = self.entry.display();
-                return Lookup {
-                    stamp: Some(Stamp {
-                        ino: 0,
-                        mtime_ns: 0,
-                    }),
-                    entry: Err(Unsafe(format!(
-                        "cache entry {p} is a symbolic link; remove it: rm {p}"
-                    ))
-                    .into()),
-                };
-            }
-            Err(e) => {
-                return Lookup {
-                    stamp: None,
-                    entry: Err(
-                        anyhow!(e).context(format!("could not open {}", self.entry.display()))
-                    ),
-                };
-            }
-        };
-        let meta = match file.metadata() {
-            Ok(m) => m,
-            Err(e) => {
-                return Lookup {
-                    stamp: None,
-                    entry: Err(e.into()),
-                };
-            }
-        };
-        let stamp = Some(Stamp {
-            ino: meta.ino(),
-            mtime_ns: meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
-        });
-        let entry = (|| {
-            if !meta.is_file() {
-                bail!("{} is not a regular file", self.entry.display());
-            }
-            check_owner_and_mode(&meta, &self.entry, "cache entry", 0o600)?;
-            if meta.len() > MAX_ENTRY_BYTES {
-                bail!("it is too large");
-            }
-            let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
-            Read::take(&file, MAX_ENTRY_BYTES + 1).read_to_end(&mut bytes)?;
-            parse_entry(bytes, &self.key, now)
-        })();
-        Lookup { stamp, entry }
+        match read_file(&self.entry) {
+            Ok((stamp, bytes)) => Lookup {
+                stamp: Some(stamp),
+                entry: parse_entry(bytes, &self.key, now),
+            },
+            Err(e) if e.downcast_ref::<Missing>().is_some() => Lookup {
+                stamp: None,
+                entry: Err(e),
+            },
+            // Something is there that we cannot use: a stamp that matches
+            // no entry we could write.
+            Err(e) => Lookup {
+                stamp: Some(Stamp {
+                    ino: 0,
+                    mtime_ns: 0,
+                }),
+                entry: Err(e),
+            },
+        }
     }
 
     /// Takes the exclusive lock on this key's lock file, waiting at most
     /// `timeout`. The lock goes when the returned file is dropped or the
     /// process dies, so a killed holder never blocks the next caller.
-    pub fn lock(&self, timeout: Duration) -> Result<File> {
+    ///
+    /// `patience`: while `busy()` says the holder is waiting on something
+    /// with its own bound (a login), keep waiting up to `limit` in all.
+    pub fn lock(
+        &self,
+        timeout: Duration,
+        patience: Option<(&dyn Fn() -> bool, Duration)>,
+    ) -> Result<File> {
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -399,18 +459,35 @@ impl Slot {
             let result = file.lock().map(|()| file);
             let _ = tx.send(result);
         });
-        match rx.recv_timeout(timeout) {
-            Ok(Ok(file)) => Ok(file),
-            Ok(Err(e)) => Err(e).with_context(|| format!("could not lock {}", self.lock.display())),
-            Err(_) => Err(crate::error::with_hint(
-                format!(
-                    "timed out after {} waiting for lock file {} (another bedrock-token is making this key)",
-                    crate::duration::format_secs(started.elapsed().as_secs()),
-                    self.lock.display()
-                ),
-                "try again; if no other bedrock-token is running, use --lock-timeout or --no-cache",
-            )),
+        let mut deadline = started + timeout;
+        loop {
+            match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(Ok(file)) => return Ok(file),
+                Ok(Err(e)) => {
+                    return Err(e)
+                        .with_context(|| format!("could not lock {}", self.lock.display()));
+                }
+                Err(_) => {}
+            }
+            // The holder may be waiting for a person to log in: wait for
+            // that, within its own bound, checking once a second.
+            match patience {
+                Some((busy, limit)) if started.elapsed() < limit && busy() => {
+                    deadline = (Instant::now() + Duration::from_secs(1)).min(started + limit);
+                }
+                _ => break,
+            }
         }
+        Err(crate::error::Failure::LockTimeout {
+            message: format!(
+                "timed out after {} waiting for lock file {} (another bedrock-token is making this key)",
+                crate::duration::format_secs(started.elapsed().as_secs()),
+                self.lock.display()
+            ),
+            hint: "try again; if no other bedrock-token is running, use --lock-timeout or --no-cache"
+                .into(),
+        }
+        .into())
     }
 
     /// Replaces the entry atomically (see [`crate::fsutil::atomic_write`]).
@@ -459,6 +536,7 @@ mod tests {
             credentials_expire_at: None,
             access_key_hash: sha256_hex(b"AKIAIOSFODNN7EXAMPLE"),
             source: "test".into(),
+            aws_files: FilesStamp::default(),
             payload: Payload::BedrockKey {
                 token: token::sign(&creds, "us-east-1", 3600, at).unwrap(),
             },
@@ -501,6 +579,22 @@ mod tests {
                 Box::new(|e| e.credentials_expire_at = Some(e.expires_at - 1)),
             ),
             ("other cache key", Box::new(|e| e.key = "other".into())),
+            (
+                "signed at the dawn of time",
+                Box::new(|e| {
+                    e.created_at = i64::MIN;
+                    e.expires_at = i64::MAX;
+                }),
+            ),
+            (
+                "expires at the end of time",
+                Box::new(|e| e.expires_at = i64::MAX),
+            ),
+            ("no lifetime", Box::new(|e| e.duration = 0)),
+            (
+                "expires before it was made",
+                Box::new(|e| e.expires_at = e.created_at - 1),
+            ),
             (
                 "foreign host",
                 Box::new(|e| {

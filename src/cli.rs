@@ -50,7 +50,7 @@ pub struct Global {
 
     /// Reuse a cached key only while it has this much life left
     /// [default: 15m, or a quarter of --duration when shorter; env BEDROCK_TOKEN_MIN_REMAINING]
-    #[arg(long, global = true, value_name = "DUR", value_parser = parse_any_duration)]
+    #[arg(long, global = true, value_name = "DUR", value_parser = parse_min_remaining)]
     pub min_remaining: Option<u64>,
 
     /// Cache directory, absolute [default: $BEDROCK_TOKEN_CACHE_DIR, else the user's cache dir]
@@ -65,9 +65,14 @@ pub struct Global {
     #[arg(long, global = true)]
     pub refresh: bool,
 
-    /// How long to wait for another bedrock-token process making the same key [default: 30s]
-    #[arg(long, global = true, value_name = "DUR", value_parser = parse_any_duration)]
+    /// How long to wait for another bedrock-token process making the same key, up to 1h [default: 30s]
+    #[arg(long, global = true, value_name = "DUR", value_parser = parse_timeout)]
     pub lock_timeout: Option<u64>,
+
+    /// How long a login run by --login may take, up to 1h; callers waiting on
+    /// another caller's login wait this long too [default: 5m; env BEDROCK_TOKEN_LOGIN_TIMEOUT]
+    #[arg(long, global = true, value_name = "DUR", value_parser = parse_timeout)]
+    pub login_timeout: Option<u64>,
 
     /// When the SSO or `aws login` session has expired and a person is at the
     /// terminal, run the login command once and retry [config: auto_login]
@@ -247,9 +252,17 @@ pub fn parse_lifetime(s: &str) -> Result<u64, String> {
     duration::parse_within(s, 1, MAX_LIFETIME_SECS)
 }
 
-pub fn parse_any_duration(s: &str) -> Result<u64, String> {
-    duration::parse(s)
+/// `--min-remaining`: at most a key's longest life, since no key could meet more.
+pub fn parse_min_remaining(s: &str) -> Result<u64, String> {
+    duration::parse_within(s, 0, MAX_LIFETIME_SECS)
 }
+
+/// Lock and login waits: 0 to 1 hour.
+pub fn parse_timeout(s: &str) -> Result<u64, String> {
+    duration::parse_within(s, 0, MAX_TIMEOUT_SECS)
+}
+
+const MAX_TIMEOUT_SECS: u64 = 3600;
 
 fn parse_stdin_marker(s: &str) -> Result<String, String> {
     if s == "-" {
@@ -259,15 +272,52 @@ fn parse_stdin_marker(s: &str) -> Result<String, String> {
     }
 }
 
+/// `--var NAME`: an identifier, and none that changes how programs load or
+/// run, or which AWS identity they use.
 fn parse_var_name(s: &str) -> Result<String, String> {
     let ok = !s.is_empty()
         && !s.as_bytes()[0].is_ascii_digit()
         && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-    if ok {
-        Ok(s.to_string())
-    } else {
-        Err(format!("{s:?} is not a valid environment variable name"))
+    if !ok {
+        return Err(format!("{s:?} is not a valid environment variable name"));
     }
+    let upper = s.to_ascii_uppercase();
+    let dangerous = upper.starts_with("LD_")
+        || upper.starts_with("DYLD_")
+        || ["PATH", "IFS", "HOME", "SHELL", "ENV", "BASH_ENV", "PS4"].contains(&upper.as_str())
+        || (upper.starts_with("AWS_") && !upper.starts_with("AWS_BEARER_TOKEN_"));
+    if dangerous {
+        return Err(format!(
+            "{s} must not be set to a key: it changes how programs load or run, or which AWS identity they use"
+        ));
+    }
+    Ok(s.to_string())
+}
+
+/// Whether a command-line argument holds a Bedrock key: a short-term one
+/// anywhere in it, or a long-term one (`ABSK` + base64 of `BedrockAPIKey-...`).
+pub fn holds_key(arg: &std::ffi::OsStr) -> bool {
+    use base64::Engine;
+    let bytes = arg.as_encoded_bytes();
+    if bytes
+        .windows(crate::token::PREFIX.len())
+        .any(|w| w == crate::token::PREFIX.as_bytes())
+    {
+        return true;
+    }
+    let Some(at) = bytes.windows(4).position(|w| w == b"ABSK") else {
+        return false;
+    };
+    let body: Vec<u8> = bytes[at + 4..]
+        .iter()
+        .copied()
+        .take_while(|b| b.is_ascii_alphanumeric() || b"+/=".contains(b))
+        .collect();
+    // Enough whole base64 quads to hold the marker.
+    let head = &body[..body.len().min(24) / 4 * 4];
+    base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(head)
+        .is_ok_and(|d| d.starts_with(b"BedrockAPIKey-"))
 }
 
 #[cfg(test)]
@@ -278,6 +328,57 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn keys_in_arguments_are_recognised() {
+        use base64::Engine;
+        let long = format!(
+            "ABSK{}",
+            base64::engine::general_purpose::STANDARD
+                .encode("BedrockAPIKey-abcd-at-123456789012:c2VjcmV0c2VjcmV0")
+        );
+        for arg in [
+            "bedrock-api-key-YmVkcm9jaw==",
+            "--profile=bedrock-api-key-x",
+            long.as_str(),
+            &format!("Bearer {long}"),
+        ] {
+            assert!(holds_key(arg.as_ref()), "{arg}");
+        }
+        for arg in ["-", "dev", "ABSKABSK", "ABSK", "/tmp/ABSKx", "bedrock-api"] {
+            assert!(!holds_key(arg.as_ref()), "{arg}");
+        }
+    }
+
+    #[test]
+    fn var_names_that_change_how_programs_run_are_refused() {
+        for bad in [
+            "PATH",
+            "LD_PRELOAD",
+            "dyld_insert_libraries",
+            "AWS_ACCESS_KEY_ID",
+            "IFS",
+            "1A",
+            "A-B",
+        ] {
+            assert!(parse_var_name(bad).is_err(), "{bad}");
+        }
+        for good in [
+            "ZED_BEDROCK_BEARER_TOKEN",
+            "AWS_BEARER_TOKEN_BEDROCK_2",
+            "MY_KEY",
+        ] {
+            assert_eq!(parse_var_name(good).as_deref(), Ok(good));
+        }
+    }
+
+    #[test]
+    fn durations_are_bounded() {
+        assert!(parse_min_remaining("9999999999999999999").is_err());
+        assert!(parse_min_remaining("12h1s").is_err());
+        assert_eq!(parse_min_remaining("0"), Ok(0));
+        assert!(parse_timeout("2h").is_err());
     }
 
     #[test]

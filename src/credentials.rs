@@ -7,6 +7,7 @@
 
 use crate::awsfiles::{Files, Paths};
 use crate::error::with_hint;
+use crate::settings::Request;
 use anyhow::{Context, Result};
 use aws_config::Region;
 use aws_config::ecs::EcsCredentialsProvider;
@@ -20,6 +21,9 @@ use aws_config::web_identity_token::WebIdentityTokenCredentialsProvider;
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_credential_types::provider::error::CredentialsError;
+use aws_runtime::env_config::file::{
+    EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles,
+};
 use std::error::Error as _;
 use std::time::Duration;
 
@@ -37,21 +41,18 @@ pub struct Resolved {
     pub expires_at: Option<i64>,
 }
 
-/// Resolves credentials for `profile`, signing STS and SSO calls for `region`.
+/// Resolves credentials for the request's profile, signing STS and SSO
+/// calls for `region`.
 ///
 /// The chain is aws-config's default one: environment, profile (with
 /// assume-role chains, credential_process, SSO, `aws login`), web identity,
-/// ECS, IMDS. As in the AWS CLI, a profile named explicitly (`--profile`, not
-/// `AWS_PROFILE`) drops the environment from the chain, so `--profile dev`
-/// means dev's credentials even with keys in the environment.
+/// ECS, IMDS. As in the AWS CLI, a profile named explicitly (`--profile` or
+/// the config file, not `AWS_PROFILE`) drops the environment from the chain,
+/// so `--profile dev` means dev's credentials even with keys in the
+/// environment. The profile files are the request's own paths.
 /// `role_arn` is the profile's own, for saying where the credentials came from.
-pub fn resolve(
-    profile: &str,
-    explicit: bool,
-    role_arn: Option<&str>,
-    region: &str,
-    paths: &Paths,
-) -> Result<Resolved> {
+pub fn resolve(req: &Request, region: &str, role_arn: Option<&str>) -> Result<Resolved> {
+    let profile = req.profile.as_str();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -66,16 +67,17 @@ pub fn resolve(
             .build();
         let profile_provider = ProfileFileCredentialsProvider::builder()
             .profile_name(profile)
+            .profile_files(profile_files(req))
             .configure(&conf)
             .build();
-        let chain = if explicit {
-            CredentialsProviderChain::first_try("Profile", profile_provider)
-        } else {
+        let chain = if req.env_credentials_first {
             CredentialsProviderChain::first_try(
                 "Environment",
                 EnvironmentVariableCredentialsProvider::new(),
             )
             .or_else("Profile", profile_provider)
+        } else {
+            CredentialsProviderChain::first_try("Profile", profile_provider)
         };
         let chain = chain
             .or_else(
@@ -103,8 +105,31 @@ pub fn resolve(
             expires_at: credentials.expiry().map(crate::duration::unix),
             credentials,
         }),
-        Err(err) => Err(explain(err, profile, explicit, region, paths)),
+        Err(err) => Err(explain(
+            err,
+            profile,
+            !req.env_credentials_first,
+            region,
+            &req.paths,
+        )),
     }
+}
+
+/// The request's AWS files, as aws-config reads them: those that exist (a
+/// missing one is empty, as in the AWS CLI).
+fn profile_files(req: &Request) -> ProfileFiles {
+    let mut files = ProfileFiles::builder();
+    if req.aws_files.config.is_some() {
+        files = files.with_file(ProfileFileKind::Config, &req.paths.config);
+    }
+    if req.aws_files.credentials.is_some() {
+        files = files.with_file(ProfileFileKind::Credentials, &req.paths.credentials);
+    }
+    if req.aws_files == Default::default() {
+        // The builder needs one source: neither file exists, so an empty one.
+        files = files.with_contents(ProfileFileKind::Config, "");
+    }
+    files.build()
 }
 
 /// Where the credentials came from, from the features aws-config records on

@@ -17,7 +17,9 @@ pub mod error;
 pub mod fsutil;
 pub mod login;
 pub mod output;
+pub mod process;
 pub mod provide;
+pub mod recursion;
 pub mod secret;
 pub mod settings;
 pub mod token;
@@ -25,53 +27,58 @@ pub mod ui;
 
 use clap::Parser;
 use cli::{Cli, Command, TokenArgs};
+use cmd::Outcome;
 use settings::Settings;
 
 /// Runs one command line; returns the exit code.
 pub fn run_main() -> u8 {
+    process::harden();
     duration::process_started();
+    // A key pasted as an argument is readable by every local user, and the
+    // argument parser would quote it in its error: refuse it unquoted.
+    if std::env::args_os().skip(1).any(|a| cli::holds_key(&a)) {
+        return report(&error::usage(
+            "an argument holds a Bedrock key; keys are never taken from the command line, \
+             where other users can read them: pipe the key on stdin (bedrock-token inspect -)",
+        ));
+    }
     let cli = Cli::parse();
     ui::set_level(cli.global.quiet, cli.global.verbose);
     match run(cli) {
-        Ok(code) => code,
+        Ok(Outcome::Success) => 0,
+        Ok(Outcome::Problem) => 1,
         Err(err) => report(&err),
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<u8> {
+fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let command = cli.command.unwrap_or(Command::Token(TokenArgs::default()));
     // Completions need no settings, and must work with a broken config.
     if let Command::Completions(args) = &command {
-        cmd::completions::run(args.shell)?;
-        return Ok(0);
+        return cmd::completions::run(args.shell);
     }
     let settings = Settings::resolve(&cli.global)?;
-    let ok = match &command {
-        Command::Token(args) => cmd::token::run(&settings, args).map(|()| true)?,
-        Command::Inspect(args) => cmd::inspect::run(&settings, args)?,
-        Command::Env(args) => cmd::env::run(&settings, args).map(|()| true)?,
-        Command::Exec(args) => cmd::exec::run(&settings, args).map(|()| true)?,
-        Command::Write(args) => cmd::write::run(&settings, args).map(|()| true)?,
-        Command::CredentialProcess => cmd::credential_process::run(&settings).map(|()| true)?,
-        Command::Cache(c) => cmd::cache::run(&settings, c).map(|()| true)?,
-        Command::Setup(args) => cmd::setup::run(&settings, args.target).map(|()| true)?,
-        Command::Doctor => cmd::doctor::run(&settings)?,
+    match &command {
+        Command::Token(args) => cmd::token::run(&settings, args),
+        Command::Inspect(args) => cmd::inspect::run(&settings, args),
+        Command::Env(args) => cmd::env::run(&settings, args),
+        Command::Exec(args) => cmd::exec::run(&settings, args),
+        Command::Write(args) => cmd::write::run(&settings, args),
+        Command::CredentialProcess => cmd::credential_process::run(&settings),
+        Command::Cache(c) => cmd::cache::run(&settings, c),
+        Command::Setup(args) => cmd::setup::run(&settings, args.target),
+        Command::Doctor => cmd::doctor::run(&settings),
         Command::Completions(_) => unreachable!("handled above"),
-    };
-    Ok(if ok { 0 } else { 1 })
+    }
 }
 
 /// The one place errors are printed: the message with its causes, then the
-/// next step when we know it.
+/// next step when we know it. Returns the exit code.
 fn report(err: &anyhow::Error) -> u8 {
-    let failure = err.chain().find_map(|c| c.downcast_ref::<error::Failure>());
-    eprintln!("bedrock-token: error: {err:#}");
-    if let Some(hint) = failure.and_then(|f| f.hint.as_deref()) {
-        eprintln!("bedrock-token: {hint}");
+    let failure = error::Failure::of(err);
+    ui::line(&format!("error: {err:#}"));
+    if let Some(hint) = failure.and_then(error::Failure::hint) {
+        ui::line(hint);
     }
-    if failure.is_some_and(|f| f.usage) {
-        2
-    } else {
-        1
-    }
+    error::exit_code(err)
 }

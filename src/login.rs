@@ -5,14 +5,14 @@
 //! a prompt: they fail fast with the command to run.
 
 use crate::awsfiles::Files;
-use crate::cache::Cache;
+use crate::cache::{Cache, Slot};
 use crate::credentials::Resolved;
 use crate::settings::{CacheDir, Settings};
 use crate::ui;
 use anyhow::{Context, Result};
 use std::io::IsTerminal;
-use std::process::{Command, Stdio};
-use std::time::Duration;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Whether a person can answer a browser prompt for this call.
 pub fn interactive() -> bool {
@@ -20,6 +20,34 @@ pub fn interactive() -> bool {
         Ok(ctx) => ctx == "interactive",
         Err(_) => std::io::stdin().is_terminal() || std::io::stderr().is_terminal(),
     }
+}
+
+/// The single-flight slot of a login command: its lock file is held while
+/// the login runs, and its `.done` marker records when one finished.
+fn login_slot(s: &Settings, command: &str) -> Option<Slot> {
+    match &s.cache {
+        CacheDir::Dir(dir) => {
+            let cache = Cache::at(dir.clone());
+            cache.prepare().ok().map(|()| cache.slot("login", command))
+        }
+        _ => None,
+    }
+}
+
+/// Whether another caller is running the login of this profile now: the
+/// holder of a key's lock may be waiting for a person at a browser.
+pub fn in_progress(s: &Settings) -> bool {
+    let files = Files::load(&s.request.paths);
+    let Some(slot) = files
+        .login_command(&s.request.profile)
+        .and_then(|command| login_slot(s, &command))
+    else {
+        return false;
+    };
+    std::fs::OpenOptions::new()
+        .read(true)
+        .open(&slot.lock)
+        .is_ok_and(|f| matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)))
 }
 
 /// Runs `resolve`; on failure, with `--login`, for a profile with a login
@@ -33,7 +61,7 @@ pub fn with_login(
         Ok(r) => return Ok(r),
         Err(e) => e,
     };
-    let Some(command) = files.login_command(&s.profile) else {
+    let Some(command) = files.login_command(&s.request.profile) else {
         return Err(err);
     };
     if !s.login || !interactive() {
@@ -43,22 +71,15 @@ pub fn with_login(
     // lock; a caller that finds a login finished after it started retries
     // without opening another browser.
     let started = crate::duration::process_started();
-    let slot = match &s.cache {
-        CacheDir::Dir(dir) => {
-            let cache = Cache::at(dir.clone());
-            cache.prepare().ok().map(|()| cache.slot("login", &command))
-        }
-        _ => None,
-    };
-    let lock = slot
-        .as_ref()
-        .and_then(|slot| slot.lock(Duration::from_secs(600)).ok());
+    let timeout = Duration::from_secs(s.login_timeout);
+    let slot = login_slot(s, &command);
+    let lock = slot.as_ref().and_then(|slot| slot.lock(timeout, None).ok());
     let done = slot.as_ref().map(|slot| slot.entry.with_extension("done"));
     if lock.is_some()
         && let Some(done) = &done
         && std::fs::metadata(done)
             .and_then(|m| m.modified())
-            .is_ok_and(|t| t >= started)
+            .is_ok_and(|t| t >= started && t <= SystemTime::now())
     {
         return resolve();
     }
@@ -68,13 +89,23 @@ pub fn with_login(
     let mut words = command.split_whitespace();
     let program = words.next().unwrap_or("aws");
     // The login command talks to the user on stderr; our stdout stays clean.
-    let status = Command::new(program)
+    let mut child = Command::new(program)
         .args(words)
         .stdin(Stdio::inherit())
         .stdout(std::io::stderr())
         .stderr(Stdio::inherit())
-        .status()
+        .spawn()
         .with_context(|| format!("could not run {command}"))?;
+    let status =
+        wait_bounded(&mut child, timeout).with_context(|| format!("could not run {command}"))?;
+    let Some(status) = status else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(err.context(format!(
+            "{command} did not finish within --login-timeout {}",
+            crate::duration::format_secs(s.login_timeout)
+        )));
+    };
     if !status.success() {
         return Err(err.context(format!("{command} failed ({status})")));
     }
@@ -83,4 +114,18 @@ pub fn with_login(
     }
     drop(lock);
     resolve()
+}
+
+/// The child's exit status, or `None` if it is still running after `limit`.
+fn wait_bounded(child: &mut Child, limit: Duration) -> std::io::Result<Option<ExitStatus>> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(Some(status));
+        }
+        if Instant::now() >= deadline {
+            return Ok(None);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

@@ -8,7 +8,8 @@ use crate::awsfiles::Files;
 use crate::cache::{self, Cache, Entry, Lookup, Payload, Slot};
 use crate::credentials;
 use crate::duration::{format_secs, now_unix, rfc3339};
-use crate::error::with_hint;
+use crate::error::{Failure, with_hint};
+use crate::recursion;
 use crate::settings::{CacheDir, Settings};
 use crate::token;
 use crate::ui;
@@ -17,22 +18,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// A cached key with less life than this is never handed out as a fallback.
 const FALLBACK_MIN_REMAINING: i64 = 60;
-
-/// Variables that change which identity the credential chain finds.
-const IDENTITY_ENV: &[&str] = &[
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SESSION_TOKEN",
-    "AWS_ROLE_ARN",
-    "AWS_ROLE_SESSION_NAME",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-    "AWS_EC2_METADATA_DISABLED",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_STS",
-];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -64,31 +49,15 @@ pub fn slot(s: &Settings, kind: Kind) -> Option<(Cache, Slot)> {
     match &s.cache {
         CacheDir::Dir(dir) => {
             let cache = Cache::at(dir.clone());
-            let slot = cache.slot(kind.name(), &cache_material(s, kind));
+            let duration = (kind == Kind::BedrockKey).then_some(s.duration);
+            let slot = cache.slot(
+                kind.name(),
+                &s.request.cache_material(kind.name(), duration),
+            );
             Some((cache, slot))
         }
         CacheDir::Off | CacheDir::Unavailable(_) => None,
     }
-}
-
-/// Everything that changes the answer. Hashed into the file name, never stored.
-fn cache_material(s: &Settings, kind: Kind) -> String {
-    let mut m = format!(
-        "profile={}\0region={}\0config={}\0credentials={}\0",
-        s.profile,
-        s.region.as_deref().unwrap_or(""),
-        s.paths.config.display(),
-        s.paths.credentials.display(),
-    );
-    if kind == Kind::BedrockKey {
-        m.push_str(&format!("duration={}\0", s.duration));
-    }
-    for name in IDENTITY_ENV {
-        if let Some(v) = std::env::var_os(name) {
-            m.push_str(&format!("{name}={}\0", v.to_string_lossy()));
-        }
-    }
-    m
 }
 
 fn obtain(s: &Settings, kind: Kind) -> Result<Entry> {
@@ -98,26 +67,32 @@ fn obtain(s: &Settings, kind: Kind) -> Result<Entry> {
         if let CacheDir::Unavailable(why) = &s.cache {
             ui::warn(&format!("not caching: {why}"));
         }
+        recursion::check(&s.request.profile)?;
         return make(s, kind);
     };
 
-    // Hit: a valid entry with enough life left, newer than the AWS files,
-    // in a directory that is ours alone.
+    // Hit: a valid entry with enough life left, made from the AWS files as
+    // they are now, in a directory that is ours alone.
     let first = slot.read(now);
     if first.stamp.is_some()
         && let Err(e) = cache.check_dir()
     {
         ui::warn(&format!("not caching: {e:#}"));
+        recursion::check(&s.request.profile)?;
         return make(s, kind);
     }
     if !s.refresh
         && let Ok(entry) = &first.entry
         && entry.remaining(now) >= s.min_remaining as i64
-        && !stale(s, &first)
+        && entry.aws_files == s.request.aws_files
     {
         report(entry, "cached", &slot);
         return Ok(entry.clone());
     }
+
+    // Miss. A profile whose credential_process runs us for itself must stop
+    // here, before waiting on the lock its parent holds.
+    recursion::check(&s.request.profile)?;
     if let Err(why) = &first.entry
         && let Some(unsafe_path) = why.downcast_ref::<cache::Unsafe>()
     {
@@ -133,15 +108,19 @@ fn obtain(s: &Settings, kind: Kind) -> Result<Entry> {
         ));
     }
 
-    // Miss: take the lock, then look again, since another process may have
-    // made the key while we waited.
+    // Take the lock, then look again, since another process may have made
+    // the key while we waited.
     if let Err(e) = cache.prepare() {
         ui::warn(&format!("not caching: {e:#}"));
         return make(s, kind);
     }
-    let _lock = match slot.lock(Duration::from_secs(s.lock_timeout)) {
+    let login_busy = || crate::login::in_progress(s);
+    let patience: Option<(&dyn Fn() -> bool, Duration)> = s
+        .login
+        .then_some((&login_busy, Duration::from_secs(s.login_timeout)));
+    let _lock = match slot.lock(Duration::from_secs(s.lock_timeout), patience) {
         Ok(lock) => lock,
-        Err(e) if e.downcast_ref::<crate::error::Failure>().is_some() => {
+        Err(e) if matches!(Failure::of(&e), Some(Failure::LockTimeout { .. })) => {
             return fallback(e, &[&first], now_unix());
         }
         Err(e) => {
@@ -152,15 +131,15 @@ fn obtain(s: &Settings, kind: Kind) -> Result<Entry> {
     let now = now_unix();
     let second = slot.read(now);
     // Another process made it if it changed while we waited, or was written
-    // after we started (we may have read it only after it was replaced).
+    // after we started and not after now (we may have read it only after it
+    // was replaced; a file time in the future proves nothing).
+    let written = second.stamp.map(|st| st.mtime_ns());
     let made_by_another = second.stamp != first.stamp
-        || second
-            .stamp
-            .is_some_and(|st| st.mtime_ns() >= unix_nanos(started));
+        || written.is_some_and(|w| w >= unix_nanos(started) && w <= unix_nanos(SystemTime::now()));
     if made_by_another
         && let Ok(entry) = &second.entry
         && entry.remaining(now) > 0
-        && !stale(s, &second)
+        && entry.aws_files == s.request.aws_files
     {
         // Made by another process while we waited: use it even if short,
         // since making another would cost the same and give the same.
@@ -213,19 +192,6 @@ fn unix_nanos(t: SystemTime) -> i128 {
         .map_or(0, |d| d.as_nanos() as i128)
 }
 
-/// An entry older than the last change to the AWS config or credentials
-/// file may hold another identity: regenerate.
-fn stale(s: &Settings, read: &Lookup) -> bool {
-    let Some(written) = read.stamp.map(|st| st.mtime_ns()) else {
-        return true;
-    };
-    [&s.paths.config, &s.paths.credentials].iter().any(|p| {
-        std::fs::metadata(p)
-            .and_then(|m| m.modified())
-            .is_ok_and(|t| unix_nanos(t) > written)
-    })
-}
-
 fn report(entry: &Entry, how: &str, slot: &Slot) {
     ui::verbose(&format!(
         "{how} {} for profile {} in {} (credentials from {}), expires at {} ({} left), cache {}",
@@ -242,52 +208,31 @@ fn report(entry: &Entry, how: &str, slot: &Slot) {
     ));
 }
 
-/// The region of the key: given, or the profile's.
-pub fn region(s: &Settings, files: &Files) -> Result<String> {
-    if let Some(r) = &s.region {
-        return Ok(r.clone());
-    }
-    match files.get(&s.profile, "region") {
-        Some(r) => crate::cli::parse_region(r).map_err(|e| {
-            with_hint(
-                format!("profile {} in {}: {e}", s.profile, s.paths.config.display()),
-                format!(
-                    "fix the profile's region: aws configure set region us-east-1 --profile {}",
-                    s.profile
-                ),
-            )
-        }),
-        None => Err(with_hint(
-            format!("no AWS region for profile {}", s.profile),
-            format!(
-                "pass --region, set AWS_REGION, or run: aws configure set region us-east-1 --profile {}",
-                s.profile
-            ),
-        )),
-    }
-}
-
 /// Resolves credentials and signs (or, for credential-process, keeps them).
+/// The AWS files' fingerprint stored is the request's, taken before the
+/// files were read, so an edit during the call makes the entry stale.
 fn make(s: &Settings, kind: Kind) -> Result<Entry> {
-    let files = Files::load(&s.paths);
-    if s.profile != "default" && !files.has_profile(&s.profile) {
+    let req = &s.request;
+    let profile = &req.profile;
+    let files = Files::load(&req.paths);
+    if profile != "default" && !files.has_profile(profile) {
         return Err(with_hint(
             format!(
-                "profile {} is not in {} or {}",
-                s.profile,
-                s.paths.config.display(),
-                s.paths.credentials.display()
+                "profile {profile} is not in {} or {}",
+                req.paths.config.display(),
+                req.paths.credentials.display()
             ),
             format!(
-                "check the name (aws configure list-profiles), or create it: aws configure --profile {}",
-                s.profile
+                "check the name (aws configure list-profiles), or create it: aws configure --profile {profile}"
             ),
         ));
     }
-    let region = region(s, &files)?;
-    let role_arn = files.get(&s.profile, "role_arn");
+    let region = req.region()?.to_string();
     let resolved = crate::login::with_login(s, &files, || {
-        credentials::resolve(&s.profile, s.profile_explicit, role_arn, &region, &s.paths)
+        // Children of the chain (credential_process) see who asked, so one
+        // that runs us for the same profile stops at once.
+        let _marker = recursion::Marker::enter(profile);
+        credentials::resolve(req, &region, files.get(profile, "role_arn"))
     })?;
 
     // Whole seconds, as X-Amz-Date carries them.
@@ -299,11 +244,11 @@ fn make(s: &Settings, kind: Kind) -> Result<Entry> {
         return Err(with_hint(
             format!(
                 "the AWS credentials of profile {} expired at {}",
-                s.profile,
+                profile,
                 rfc3339(exp)
             ),
             files
-                .login_command(&s.profile)
+                .login_command(profile)
                 .map(|c| format!("run: {c}"))
                 .unwrap_or_else(|| "renew the credentials of the profile and try again".into()),
         ));
@@ -319,7 +264,7 @@ fn make(s: &Settings, kind: Kind) -> Result<Entry> {
                 ui::note(&format!(
                     "key valid for {} only: credentials of profile {} expire at {}",
                     format_secs((expires_at - created_at) as u64),
-                    s.profile,
+                    profile,
                     rfc3339(expires_at)
                 ));
             }
@@ -345,7 +290,7 @@ fn make(s: &Settings, kind: Kind) -> Result<Entry> {
         version: cache::VERSION,
         // Set by the caller that stores it.
         key: String::new(),
-        profile: s.profile.clone(),
+        profile: profile.clone(),
         region,
         duration,
         created_at,
@@ -353,6 +298,7 @@ fn make(s: &Settings, kind: Kind) -> Result<Entry> {
         credentials_expire_at: resolved.expires_at,
         access_key_hash,
         source: resolved.source,
+        aws_files: req.aws_files,
         payload,
     };
     ui::verbose(&format!(

@@ -41,9 +41,21 @@ impl fmt::Display for Secret {
     }
 }
 
-impl serde::Serialize for Secret {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+// No `Serialize`: a struct holding a secret serializes it only through these,
+// named at the field (`serialize_with`), so every exposure is a visible call.
+impl Secret {
+    pub fn serialize_exposed<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.expose())
+    }
+
+    pub fn serialize_exposed_option<S: serde::Serializer>(
+        value: &Option<Secret>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(secret) => s.serialize_some(secret.expose()),
+            None => s.serialize_none(),
+        }
     }
 }
 

@@ -1,34 +1,173 @@
 //! Resolved settings: flags, then environment, then the config file, then
 //! AWS defaults. Everything here is cheap, since the cache-hit path needs it.
+//!
+//! The [`Request`] is the part that decides the identity and the key; the
+//! credential chain takes it and the cache key is its hash.
 
-use crate::awsfiles::Paths;
-use crate::cli::{Global, parse_any_duration, parse_lifetime, parse_region};
-use crate::error::usage;
+use crate::awsfiles::{Files, Paths};
+use crate::cli::{Global, parse_lifetime, parse_min_remaining, parse_region, parse_timeout};
+use crate::error::{usage, with_hint};
 use crate::token::MAX_LIFETIME_SECS;
 use anyhow::{Context, Result, bail};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 const DEFAULT_MIN_REMAINING: u64 = 15 * 60;
 const DEFAULT_LOCK_TIMEOUT: u64 = 30;
+const DEFAULT_LOGIN_TIMEOUT: u64 = 5 * 60;
 
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub profile: String,
-    /// Named by `--profile` or the config file rather than `AWS_PROFILE`:
-    /// as in the AWS CLI, credentials in the environment then do not
-    /// override it.
-    pub profile_explicit: bool,
-    /// Region given by flag, environment or config file. `None`: the
-    /// profile's `region`, looked up only when a key must be made.
-    pub region: Option<String>,
+    /// Who signs and where: see [`Request`].
+    pub request: Request,
     pub duration: u64,
     pub min_remaining: u64,
     pub cache: CacheDir,
     pub refresh: bool,
     pub lock_timeout: u64,
     pub login: bool,
+    pub login_timeout: u64,
+}
+
+/// Everything that decides which credentials the chain finds and which key
+/// comes out: the credential chain is driven by this value and the cache key
+/// is the hash of its serialized form, so no input can decide the one
+/// without the other. A field that must not split the cache is
+/// `#[serde(skip)]`, with the reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct Request {
+    pub profile: String,
+    /// Where the profile name came from: for messages only. What it changes
+    /// (whether keys in the environment win) is `env_credentials_first`.
+    #[serde(skip)]
+    pub profile_source: ProfileSource,
+    /// As in the AWS CLI, keys in the environment win over a profile from
+    /// `AWS_PROFILE` or the implicit `default`, not over one named by
+    /// `--profile` or the config file.
+    pub env_credentials_first: bool,
+    /// The effective region: given, or the profile's. The same region shares
+    /// one entry however it was given.
+    pub region: Option<String>,
+    /// Why there is no usable region, when there is none: for the error.
+    #[serde(skip)]
+    pub region_problem: Option<RegionProblem>,
     pub paths: Paths,
+    /// The identity-bearing environment, as it was when we started.
+    pub identity_env: Vec<(&'static str, String)>,
+    /// Size, mtime and inode of the AWS files when the request was made:
+    /// stored in each entry, whose key is stale once they differ. Not
+    /// hashed, so an edit replaces the entry rather than adding one.
+    #[serde(skip)]
+    pub aws_files: FilesStamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileSource {
+    Flag,
+    Environment,
+    ConfigFile,
+    Default,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegionProblem {
+    /// No region anywhere.
+    Missing,
+    /// The profile's `region` is not a region: the parser's message.
+    Invalid(String),
+}
+
+/// Variables that change which identity the credential chain finds.
+pub const IDENTITY_ENV: &[&str] = &[
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SESSION_TOKEN",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_EC2_METADATA_DISABLED",
+    "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+    "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_STS",
+];
+
+impl Request {
+    /// The region, or an error that says how to set one.
+    pub fn region(&self) -> Result<&str> {
+        if let Some(r) = &self.region {
+            return Ok(r);
+        }
+        let profile = &self.profile;
+        Err(match &self.region_problem {
+            Some(RegionProblem::Invalid(e)) => with_hint(
+                format!("profile {profile} in {}: {e}", self.paths.config.display()),
+                format!(
+                    "fix the profile's region: aws configure set region us-east-1 --profile {profile}"
+                ),
+            ),
+            _ => with_hint(
+                format!("no AWS region for profile {profile}"),
+                format!(
+                    "pass --region, set AWS_REGION, or run: aws configure set region us-east-1 --profile {profile}"
+                ),
+            ),
+        })
+    }
+
+    /// The cache key's input for one kind of answer: this request, hashed
+    /// whole, plus what the answer adds (a key's requested lifetime).
+    pub fn cache_material(&self, kind: &str, duration: Option<u64>) -> String {
+        let request = serde_json::to_string(self).expect("a request serializes");
+        match duration {
+            Some(d) => format!("{kind}\0duration={d}\0{request}"),
+            None => format!("{kind}\0{request}"),
+        }
+    }
+}
+
+/// What the AWS files were: size, mtime and inode of each, `None` when
+/// missing. Compared for equality only, never with the clock, so skewed or
+/// future file times cannot defeat or pin the cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilesStamp {
+    pub config: Option<FileStamp>,
+    pub credentials: Option<FileStamp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStamp {
+    pub size: u64,
+    pub mtime_ns: i128,
+    pub ino: u64,
+}
+
+impl FileStamp {
+    pub fn of(meta: &std::fs::Metadata) -> FileStamp {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        FileStamp {
+            size: meta.len(),
+            mtime_ns: meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
+            ino: meta.ino(),
+        }
+    }
+
+    pub fn read(path: &Path) -> Option<FileStamp> {
+        std::fs::metadata(path).ok().map(|m| FileStamp::of(&m))
+    }
+}
+
+impl FilesStamp {
+    pub fn read(paths: &Paths) -> FilesStamp {
+        FilesStamp {
+            config: FileStamp::read(&paths.config),
+            credentials: FileStamp::read(&paths.credentials),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,13 +209,15 @@ impl DurationValue {
 }
 
 /// The config file's path: `BEDROCK_TOKEN_CONFIG`, else the per-user one.
-pub fn config_path() -> Option<PathBuf> {
-    if let Some(p) = env("BEDROCK_TOKEN_CONFIG") {
-        return Some(PathBuf::from(p));
+pub fn config_path() -> Result<Option<PathBuf>> {
+    if let Some(p) = env("BEDROCK_TOKEN_CONFIG")? {
+        return Ok(Some(PathBuf::from(p)));
     }
-    home()?;
-    directories::ProjectDirs::from("", "", "bedrock-token")
-        .map(|d| d.config_dir().join("config.toml"))
+    if home()?.is_none() {
+        return Ok(None);
+    }
+    Ok(directories::ProjectDirs::from("", "", "bedrock-token")
+        .map(|d| d.config_dir().join("config.toml")))
 }
 
 pub fn load_file_config(path: &Path) -> Result<FileConfig> {
@@ -87,99 +228,127 @@ pub fn load_file_config(path: &Path) -> Result<FileConfig> {
     }
 }
 
-/// Parses config file text; errors name the file, line and column.
+/// Parses config file text; errors name the file, line and column, and
+/// never quote the file: it may be a credentials file named by mistake.
 pub fn parse_file_config(text: &str, path: &Path) -> Result<FileConfig> {
     toml::from_str(text).map_err(|e| {
+        let (line, column) = match e.span() {
+            Some(span) => line_column(text, span.start),
+            None => (1, 1),
+        };
         anyhow::anyhow!(
-            "invalid config file {}: {}",
+            "invalid config file {}, line {line}, column {column}: {}",
             path.display(),
-            e.to_string().trim_end().replace('\n', "\n  ")
+            redact_quoted(e.message())
         )
     })
 }
 
-/// A non-empty environment variable.
-pub fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
+/// 1-based line and column of byte `offset` in `text`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text.as_bytes()[..offset.min(text.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    (
+        line,
+        String::from_utf8_lossy(&before[start..]).chars().count() + 1,
+    )
 }
 
-fn home() -> Option<String> {
-    env("HOME")
+/// A parser message with every double-quoted value replaced by `"…"`: serde
+/// quotes the values it rejects, and a value may be a secret.
+fn redact_quoted(message: &str) -> String {
+    let mut out = String::new();
+    let mut parts = message.split('"');
+    if let Some(first) = parts.next() {
+        out.push_str(first);
+    }
+    let mut inside = true;
+    for part in parts {
+        out.push('"');
+        out.push_str(if inside { "…" } else { part });
+        inside = !inside;
+    }
+    out.trim_end().replace('\n', " ")
+}
+
+/// A non-empty environment variable. One that is not UTF-8 is a usage error
+/// naming it: silently ignoring `AWS_PROFILE` would sign as someone else.
+pub fn env(name: &str) -> Result<Option<String>> {
+    match std::env::var(name) {
+        Ok(v) if v.is_empty() => Ok(None),
+        Ok(v) => Ok(Some(v)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(usage(format!(
+            "environment variable {name} is not valid UTF-8; fix or unset it"
+        ))),
+    }
+}
+
+/// `HOME`, when set, UTF-8 and absolute: a relative one would put files
+/// under the working directory.
+fn home() -> Result<Option<String>> {
+    Ok(env("HOME")?.filter(|h| Path::new(h).is_absolute()))
+}
+
+/// A profile name the AWS SDK accepts: the SDK silently skips a section
+/// whose name has other characters, so we say so instead of "no credentials".
+pub fn check_profile_name(name: &str) -> std::result::Result<(), String> {
+    let ok = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-/.%@:+".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "profile name {name:?} is not one the AWS SDK accepts: use letters, digits and _ - / . % @ : + only"
+        ))
+    }
 }
 
 impl Settings {
     pub fn resolve(g: &Global) -> Result<Settings> {
-        let file = match config_path() {
+        let file = match config_path()? {
             Some(path) => load_file_config(&path)?,
             None => FileConfig::default(),
         };
 
-        let from_env = env("AWS_PROFILE");
-        let profile_explicit =
-            g.profile.is_some() || (from_env.is_none() && file.profile.is_some());
-        let profile = g
-            .profile
-            .clone()
-            .or(from_env)
-            .or(file.profile.clone())
-            .unwrap_or_else(|| "default".into());
-
-        let region = match &g.region {
-            Some(r) => Some(r.clone()),
-            None => match env("AWS_REGION")
-                .map(|r| ("AWS_REGION", r))
-                .or_else(|| env("AWS_DEFAULT_REGION").map(|r| ("AWS_DEFAULT_REGION", r)))
-                .or_else(|| file.region.clone().map(|r| ("config file region", r)))
-            {
-                Some((source, r)) => {
-                    Some(parse_region(&r).map_err(|e| usage(format!("{source}: {e}")))?)
-                }
-                None => None,
-            },
-        };
-
-        let duration = match g.duration {
-            Some(d) => d,
-            None => match env("BEDROCK_TOKEN_DURATION")
-                .map(|d| ("BEDROCK_TOKEN_DURATION", d))
-                .or(file
-                    .duration
-                    .as_ref()
-                    .map(DurationValue::text)
-                    .map(|d| ("config file duration", d)))
-            {
-                Some((source, d)) => {
-                    parse_lifetime(&d).map_err(|e| usage(format!("{source}: {e}")))?
-                }
-                None => MAX_LIFETIME_SECS,
-            },
-        };
-
-        let min_remaining = match g.min_remaining {
-            Some(m) => m,
-            None => match env("BEDROCK_TOKEN_MIN_REMAINING")
-                .map(|d| ("BEDROCK_TOKEN_MIN_REMAINING", d))
-                .or(file
-                    .min_remaining
-                    .as_ref()
-                    .map(DurationValue::text)
-                    .map(|d| ("config file min_remaining", d)))
-            {
-                Some((source, d)) => {
-                    parse_any_duration(&d).map_err(|e| usage(format!("{source}: {e}")))?
-                }
-                None => DEFAULT_MIN_REMAINING.min(duration / 4),
-            },
-        };
-
-        let lock_timeout = match g.lock_timeout {
-            Some(t) => t,
-            None => match env("BEDROCK_TOKEN_LOCK_TIMEOUT") {
-                Some(t) => parse_any_duration(&t)
-                    .map_err(|e| usage(format!("BEDROCK_TOKEN_LOCK_TIMEOUT: {e}")))?,
-                None => DEFAULT_LOCK_TIMEOUT,
-            },
-        };
+        let duration = duration_setting(
+            g.duration,
+            "BEDROCK_TOKEN_DURATION",
+            file.duration.as_ref(),
+            "duration",
+            parse_lifetime,
+        )?
+        .unwrap_or(MAX_LIFETIME_SECS);
+        let min_remaining = duration_setting(
+            g.min_remaining,
+            "BEDROCK_TOKEN_MIN_REMAINING",
+            file.min_remaining.as_ref(),
+            "min_remaining",
+            parse_min_remaining,
+        )?
+        .unwrap_or(DEFAULT_MIN_REMAINING.min(duration / 4));
+        let lock_timeout = duration_setting(
+            g.lock_timeout,
+            "BEDROCK_TOKEN_LOCK_TIMEOUT",
+            None,
+            "",
+            parse_timeout,
+        )?
+        .unwrap_or(DEFAULT_LOCK_TIMEOUT);
+        let login_timeout = duration_setting(
+            g.login_timeout,
+            "BEDROCK_TOKEN_LOGIN_TIMEOUT",
+            None,
+            "",
+            parse_timeout,
+        )?
+        .unwrap_or(DEFAULT_LOGIN_TIMEOUT);
 
         let cache = if g.no_cache {
             CacheDir::Off
@@ -188,26 +357,110 @@ impl Settings {
         };
 
         Ok(Settings {
-            profile,
-            profile_explicit,
-            region,
+            request: Request::resolve(g, &file)?,
             duration,
             min_remaining,
             cache,
             refresh: g.refresh,
             lock_timeout,
             login: g.login || file.auto_login.unwrap_or(false),
-            paths: Paths::from_env(),
+            login_timeout,
         })
     }
+}
+
+impl Request {
+    fn resolve(g: &Global, file: &FileConfig) -> Result<Request> {
+        let (profile, profile_source) = match (&g.profile, env("AWS_PROFILE")?, &file.profile) {
+            (Some(p), _, _) => (p.clone(), ProfileSource::Flag),
+            (None, Some(p), _) => (p, ProfileSource::Environment),
+            (None, None, Some(p)) => (p.clone(), ProfileSource::ConfigFile),
+            (None, None, None) => ("default".to_string(), ProfileSource::Default),
+        };
+        check_profile_name(&profile).map_err(|e| {
+            usage(match profile_source {
+                ProfileSource::Environment => format!("AWS_PROFILE: {e}"),
+                ProfileSource::ConfigFile => format!("config file profile: {e}"),
+                _ => e,
+            })
+        })?;
+        let paths = Paths::from_env()?;
+        let mut identity_env = Vec::new();
+        for name in IDENTITY_ENV {
+            if let Some(v) = env(name)? {
+                identity_env.push((*name, v));
+            }
+        }
+        let aws_files = FilesStamp::read(&paths);
+
+        let given = match &g.region {
+            Some(r) => Some(r.clone()),
+            None => match env("AWS_REGION")?
+                .map(|r| ("AWS_REGION", r))
+                .or(env("AWS_DEFAULT_REGION")?.map(|r| ("AWS_DEFAULT_REGION", r)))
+                .or_else(|| file.region.clone().map(|r| ("config file region", r)))
+            {
+                Some((source, r)) => {
+                    Some(parse_region(&r).map_err(|e| usage(format!("{source}: {e}")))?)
+                }
+                None => None,
+            },
+        };
+        // Only without a given region do we read the AWS files here, so the
+        // same region shares one entry however it was given.
+        let (region, region_problem) = match given {
+            Some(r) => (Some(r), None),
+            None => match Files::load(&paths).get(&profile, "region") {
+                Some(r) => match parse_region(r) {
+                    Ok(r) => (Some(r), None),
+                    Err(e) => (None, Some(RegionProblem::Invalid(e))),
+                },
+                None => (None, Some(RegionProblem::Missing)),
+            },
+        };
+
+        Ok(Request {
+            env_credentials_first: matches!(
+                profile_source,
+                ProfileSource::Environment | ProfileSource::Default
+            ),
+            profile,
+            profile_source,
+            region,
+            region_problem,
+            paths,
+            identity_env,
+            aws_files,
+        })
+    }
+}
+
+/// A duration from its flag, else its environment variable, else the config
+/// file; `None` when none sets it. Errors name where the bad value came from.
+fn duration_setting(
+    flag: Option<u64>,
+    var: &str,
+    file: Option<&DurationValue>,
+    file_key: &str,
+    parse: fn(&str) -> std::result::Result<u64, String>,
+) -> Result<Option<u64>> {
+    if flag.is_some() {
+        return Ok(flag);
+    }
+    let (source, text) = match (env(var)?, file) {
+        (Some(v), _) => (var.to_string(), v),
+        (None, Some(v)) => (format!("config file {file_key}"), v.text()),
+        (None, None) => return Ok(None),
+    };
+    parse(&text)
+        .map(Some)
+        .map_err(|e| usage(format!("{source}: {e}")))
 }
 
 fn cache_dir(flag: Option<PathBuf>, file: Option<PathBuf>) -> Result<CacheDir> {
     let explicit = flag
         .map(|p| ("--cache-dir", p))
-        .or_else(|| {
-            env("BEDROCK_TOKEN_CACHE_DIR").map(|p| ("BEDROCK_TOKEN_CACHE_DIR", PathBuf::from(p)))
-        })
+        .or(env("BEDROCK_TOKEN_CACHE_DIR")?.map(|p| ("BEDROCK_TOKEN_CACHE_DIR", PathBuf::from(p))))
         .or(file.map(|p| ("config file cache_dir", p)));
     if let Some((source, path)) = explicit {
         if !path.is_absolute() {
@@ -220,12 +473,17 @@ fn cache_dir(flag: Option<PathBuf>, file: Option<PathBuf>) -> Result<CacheDir> {
     }
     // Without a HOME, `directories` would fall back to the password database;
     // a user who unset HOME did not ask us to write there.
-    if home().is_none() {
-        return Ok(CacheDir::Unavailable("HOME is not set".into()));
+    if home()?.is_none() {
+        return Ok(CacheDir::Unavailable(
+            "HOME is not set, or not an absolute path".into(),
+        ));
     }
     Ok(
         match directories::ProjectDirs::from("", "", "bedrock-token") {
-            Some(dirs) => CacheDir::Dir(dirs.cache_dir().to_path_buf()),
+            Some(dirs) if dirs.cache_dir().is_absolute() => {
+                CacheDir::Dir(dirs.cache_dir().to_path_buf())
+            }
+            Some(_) => CacheDir::Unavailable("the per-user cache directory is not absolute".into()),
             None => {
                 CacheDir::Unavailable("no per-user cache directory is known on this system".into())
             }

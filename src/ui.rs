@@ -1,6 +1,10 @@
 //! Notes, warnings and verbose lines on stderr. Nothing here ever receives a
 //! secret: callers pass profile names, regions, paths and times only.
+//!
+//! Writing to stderr never fails the command: a full disk, a closed pipe or
+//! a file-size limit on stderr loses the note, never the key.
 
+use std::io::Write;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 static LEVEL: AtomicU8 = AtomicU8::new(1);
@@ -18,23 +22,30 @@ pub fn set_level(quiet: bool, verbose: bool) {
     );
 }
 
+/// One line on stderr, `bedrock-token: ` first; errors writing it are
+/// dropped.
+pub fn line(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(format!("bedrock-token: {text}\n").as_bytes());
+}
+
 /// Something the user should know, that did not stop the work.
 pub fn warn(message: &str) {
     if LEVEL.load(Ordering::Relaxed) >= 1 {
-        eprintln!("bedrock-token: warning: {message}");
+        line(&format!("warning: {message}"));
     }
 }
 
 /// Information the user may want, e.g. a key cut short by its credentials.
 pub fn note(message: &str) {
     if LEVEL.load(Ordering::Relaxed) >= 1 {
-        eprintln!("bedrock-token: note: {message}");
+        line(&format!("note: {message}"));
     }
 }
 
 /// `-v` only.
 pub fn verbose(message: &str) {
     if LEVEL.load(Ordering::Relaxed) >= 2 {
-        eprintln!("bedrock-token: {message}");
+        line(message);
     }
 }

@@ -9,48 +9,6 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn entries(sb: &Sandbox) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = fs::read_dir(sb.cache_dir())
-        .map(|d| d.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
-    v.retain(|p| p.extension().is_some_and(|e| e == "json"));
-    v.sort();
-    v
-}
-
-fn only_entry(sb: &Sandbox) -> PathBuf {
-    let e = entries(sb);
-    assert_eq!(e.len(), 1, "one entry: {e:?}");
-    e[0].clone()
-}
-
-/// A credential_process that sleeps, counts its runs, and returns
-/// credentials that expire `expires_in` seconds after it runs.
-fn counting_profile(sb: &Sandbox, sleep: &str, expires_in: u64) -> PathBuf {
-    let count = sb.path("runs");
-    let script = sb.script(
-        "bin/creds",
-        &format!(
-            r#"echo run >> '{count}'
-sleep {sleep}
-exp=$(date -u -d '+{expires_in} seconds' +%Y-%m-%dT%H:%M:%SZ)
-echo '{{"Version":1,"AccessKeyId":"ASIACOUNTINGEXAMPLE1","SecretAccessKey":"countsecret","SessionToken":"counttoken","Expiration":"'$exp'"}}'"#,
-            count = count.display()
-        ),
-    );
-    sb.config(&format!(
-        "[profile slow]\nregion = us-east-1\ncredential_process = {}\n",
-        script.display()
-    ));
-    count
-}
-
-fn runs(path: &PathBuf) -> usize {
-    fs::read_to_string(path)
-        .map(|s| s.lines().count())
-        .unwrap_or(0)
-}
-
 fn stampede(sb: &Sandbox, n: usize) -> Vec<Out> {
     let started = Instant::now();
     let children: Vec<_> = (0..n)

@@ -70,7 +70,7 @@ fn usage_errors_exit_2_with_nothing_on_stdout() {
         (vec!["--region", "US-EAST-1"], "not an AWS region"),
         (vec!["--region", "us_east_1"], "not an AWS region"),
         (vec!["--bogus"], "unexpected argument"),
-        (vec!["inspect", "bedrock-api-key-abc"], "only `-`"),
+        (vec!["inspect", "-", "extra"], "unexpected argument"),
     ] {
         sb.run_static()
             .args(&args)

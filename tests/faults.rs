@@ -94,7 +94,7 @@ fn a_full_disk_keeps_the_old_entry() {
     let Some(fs_) = Tmpfs::mount(sb.path("small")) else {
         // Not permitted here (no root or no mount namespace): the file size
         // limit test above injects the same failure.
-        eprintln!("SKIPPED: cannot mount a tmpfs here");
+        skip_or_fail("cannot mount a tmpfs here");
         return;
     };
     let cache = fs_.0.join("cache");

@@ -1,6 +1,7 @@
 //! `bedrock-token doctor`: checks what would go wrong, each with its fix.
 //! Exit 1 when something needs fixing.
 
+use super::Outcome;
 use crate::awsfiles::Files;
 use crate::cache::Cache;
 use crate::duration::{now_unix, rfc3339};
@@ -11,22 +12,65 @@ use anyhow::Result;
 /// The longest AWS temporary credentials live (GetSessionToken's maximum).
 const MAX_TEMPORARY_CREDENTIALS_SECS: i64 = 36 * 3600;
 
-pub fn run(s: &Settings) -> Result<bool> {
-    let files = Files::load(&s.paths);
+pub fn run(s: &Settings) -> Result<Outcome> {
+    let req = &s.request;
+    let paths = &req.paths;
+    let files = Files::load(paths);
     let mut report = Report::default();
 
-    let profile = &s.profile;
-    report.check(
-        profile == "default" || files.has_profile(profile),
-        format!("profile {profile} is defined"),
-        format!(
-            "profile {profile} is not in {} or {}; fix: aws configure --profile {profile}",
-            s.paths.config.display(),
-            s.paths.credentials.display()
-        ),
-    );
+    let profile = &req.profile;
+    let (config, credentials) = (paths.config.display(), paths.credentials.display());
+    if files.has_profile(profile) {
+        report.check(true, format!("profile {profile} is defined"), String::new());
+    } else if profile == "default" {
+        report.check(
+            true,
+            format!(
+                "profile default is not in {config} or {credentials}: credentials must come from \
+                 the environment, web identity, a container or the instance"
+            ),
+            String::new(),
+        );
+    } else {
+        report.check(
+            false,
+            String::new(),
+            format!(
+                "profile {profile} is not in {config} or {credentials}; fix: aws configure --profile {profile}"
+            ),
+        );
+    }
+    // Sections the AWS SDK skips for their names: the profile is not there
+    // for it, whatever our reading of the file says.
+    for name in files.config.keys().chain(files.credentials.keys()) {
+        if let Err(e) = crate::settings::check_profile_name(name) {
+            report.check(
+                false,
+                String::new(),
+                format!("{e}; fix: rename [{name}] in {config} or {credentials}"),
+            );
+        }
+    }
 
-    let region = provide::region(s, &files);
+    // File times in the future: a restored file or a skewed clock. The
+    // cache compares fingerprints, not times, but the user should know.
+    let now_t = std::time::SystemTime::now();
+    for path in [&paths.config, &paths.credentials] {
+        let future = std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t > now_t + std::time::Duration::from_secs(60));
+        report.check(
+            !future,
+            format!("{}: modification time is not in the future", path.display()),
+            format!(
+                "{}: modified in the future: the clock or the file's time is wrong; fix the clock (timedatectl set-ntp true), then: touch {}",
+                path.display(),
+                path.display()
+            ),
+        );
+    }
+
+    let region = req.region();
     report.check(
         region.is_ok(),
         format!("region {}", region.as_deref().unwrap_or("")),
@@ -48,7 +92,7 @@ pub fn run(s: &Settings) -> Result<bool> {
             format!("profile {name}: no static keys shadow its credential_process"),
             format!(
                 "profile {name}: static keys in {} shadow its credential_process; fix: remove aws_access_key_id and aws_secret_access_key from [{name}] there",
-                s.paths.credentials.display()
+                paths.credentials.display()
             ),
         );
     }
@@ -77,6 +121,7 @@ pub fn run(s: &Settings) -> Result<bool> {
             let cache = Cache::at(dir.clone());
             let exists = dir.exists();
             let state = if exists { cache.check_dir() } else { Ok(()) };
+            let dir_ok = state.is_ok();
             report.check(
                 state.is_ok(),
                 format!(
@@ -91,14 +136,17 @@ pub fn run(s: &Settings) -> Result<bool> {
                 state.err().map(|e| format!("{e:#}")).unwrap_or_default(),
             );
             // A cached entry signed "in the future" means the clock moved back.
+            // Entries are read only from a directory that passed its checks.
             let now = now_unix();
             let future = cache
                 .files()
+                .ok()
+                .filter(|_| dir_ok)
                 .unwrap_or_default()
                 .into_iter()
-                .filter_map(|p| std::fs::read_to_string(p).ok())
-                .filter_map(|t| serde_json::from_str::<crate::cache::Entry>(&t).ok())
-                .find(|e| e.created_at > now + 60);
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .filter_map(|p| crate::cache::read_header(&p).ok())
+                .find(|e| e.created_at > now.saturating_add(60));
             report.check(
                 future.is_none(),
                 "clock: no cached entry was made in the future".into(),
@@ -147,10 +195,8 @@ pub fn run(s: &Settings) -> Result<bool> {
                 );
             }
             Err(e) => {
-                let hint = e
-                    .chain()
-                    .find_map(|c| c.downcast_ref::<crate::error::Failure>())
-                    .and_then(|f| f.hint.clone())
+                let hint = crate::error::Failure::of(&e)
+                    .and_then(crate::error::Failure::hint)
                     .map(|h| format!("; fix: {h}"))
                     .unwrap_or_default();
                 report.check(false, String::new(), format!("{e:#}{hint}"));
@@ -158,7 +204,11 @@ pub fn run(s: &Settings) -> Result<bool> {
         }
     }
     super::print(&report.out)?;
-    Ok(report.problems == 0)
+    Ok(if report.problems == 0 {
+        Outcome::Success
+    } else {
+        Outcome::Problem
+    })
 }
 
 #[derive(Default)]

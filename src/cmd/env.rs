@@ -2,6 +2,7 @@
 //! nothing reaches stdout: an empty AWS_BEARER_TOKEN_BEDROCK would switch
 //! SDKs to bearer auth with no key.
 
+use super::Outcome;
 use crate::cli::EnvArgs;
 use crate::output;
 use crate::provide;
@@ -11,7 +12,7 @@ use anyhow::Result;
 
 pub const TOKEN_VAR: &str = "AWS_BEARER_TOKEN_BEDROCK";
 
-pub fn run(s: &Settings, args: &EnvArgs) -> Result<()> {
+pub fn run(s: &Settings, args: &EnvArgs) -> Result<Outcome> {
     let entry = provide::bedrock_key(s)?;
     let token = output::token(&entry).expose();
     let mut pairs: Vec<(&str, &str)> = vec![(TOKEN_VAR, token)];

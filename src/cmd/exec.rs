@@ -1,6 +1,7 @@
 //! `bedrock-token exec -- CMD`: run CMD with the key in its environment. On
 //! Unix the process is replaced, so signals and exit status are CMD's own.
 
+use super::Outcome;
 use crate::cli::ExecArgs;
 use crate::cmd::env::TOKEN_VAR;
 use crate::output;
@@ -10,7 +11,7 @@ use anyhow::{Result, anyhow};
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
-pub fn run(s: &Settings, args: &ExecArgs) -> Result<()> {
+pub fn run(s: &Settings, args: &ExecArgs) -> Result<Outcome> {
     let (program, rest) = args
         .command
         .split_first()
@@ -25,9 +26,14 @@ pub fn run(s: &Settings, args: &ExecArgs) -> Result<()> {
     if !args.no_region {
         cmd.env("AWS_REGION", &entry.region);
     }
-    // We ignore SIGPIPE for ourselves; the child gets the default back.
+    // We ignore SIGPIPE and SIGXFSZ for ourselves; the child gets the
+    // defaults back.
     // SAFETY: SIG_DFL is a valid disposition; exec follows at once.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
+    }
+    crate::process::restore_core_limit();
     let err = cmd.exec();
     Err(anyhow!(
         "could not run {}: {err}",

@@ -1,6 +1,7 @@
 //! `bedrock-token inspect [-]`: what a key holds, never its signature or
 //! session token. Exit 1 when it has expired or is not a Bedrock key.
 
+use super::Outcome;
 use crate::cli::{InfoFormat, InspectArgs};
 use crate::duration::{format_remaining, format_secs, now_unix, rfc3339};
 use crate::provide;
@@ -15,7 +16,7 @@ use std::io::Read;
 const MAX_INPUT: u64 = 64 * 1024;
 
 /// Returns whether the key is still valid.
-pub fn run(s: &Settings, args: &InspectArgs) -> Result<bool> {
+pub fn run(s: &Settings, args: &InspectArgs) -> Result<Outcome> {
     let (key, expires_at, profile) = match args.input {
         Some(_) => {
             let mut buf = Vec::new();
@@ -86,5 +87,9 @@ pub fn run(s: &Settings, args: &InspectArgs) -> Result<bool> {
         }
     };
     super::print(&text)?;
-    Ok(valid)
+    Ok(if valid {
+        Outcome::Success
+    } else {
+        Outcome::Problem
+    })
 }

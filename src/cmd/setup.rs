@@ -1,19 +1,18 @@
 //! `bedrock-token setup TARGET`: a ready snippet for each consumer, filled
 //! with the current profile, region and this binary's absolute path.
 
-use crate::awsfiles::Files;
+use super::Outcome;
 use crate::cli::SetupTarget;
-use crate::provide;
 use crate::settings::Settings;
 use anyhow::Result;
 use serde_json::json;
 
-pub fn run(s: &Settings, target: SetupTarget) -> Result<()> {
+pub fn run(s: &Settings, target: SetupTarget) -> Result<Outcome> {
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "bedrock-token".into());
-    let profile = &s.profile;
-    let region = provide::region(s, &Files::load(&s.paths)).unwrap_or_else(|_| "us-east-1".into());
+    let profile = &s.request.profile;
+    let region = s.request.region().unwrap_or("us-east-1");
     let sh = |v: &str| format!("'{}'", v.replace('\'', r"'\''"));
     let base = format!("{} --profile {} --region {}", sh(&exe), sh(profile), region);
     let text = match target {
@@ -65,6 +64,8 @@ pub fn run(s: &Settings, target: SetupTarget) -> Result<()> {
              \n\
              # and point inferenceCredentialHelper at the binary:\n{}\n",
             crate::settings::config_path()
+                .ok()
+                .flatten()
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|| "~/.config/bedrock-token/config.toml".into()),
             serde_json::to_string_pretty(&json!({ "inferenceCredentialHelper": exe }))?

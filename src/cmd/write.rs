@@ -2,18 +2,19 @@
 //! one. Atomic, mode 0600, and rewritten only when the content changes, so
 //! file watchers do not loop.
 
+use super::Outcome;
 use crate::cli::{FileFormat, WriteArgs};
 use crate::cmd::env::TOKEN_VAR;
 use crate::output;
 use crate::provide;
 use crate::secret::Secret;
 use crate::settings::Settings;
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-pub fn run(s: &Settings, args: &WriteArgs) -> Result<()> {
+pub fn run(s: &Settings, args: &WriteArgs) -> Result<Outcome> {
     let entry = provide::bedrock_key(s)?;
     let content = match args.format {
         FileFormat::Text => output::token(&entry).clone(),
@@ -27,14 +28,30 @@ pub fn run(s: &Settings, args: &WriteArgs) -> Result<()> {
             ],
         )),
     };
-    write_if_changed(&args.path, content.expose().as_bytes())
+    write_if_changed(&args.path, content.expose().as_bytes())?;
+    Ok(Outcome::Success)
 }
 
 /// Writes `content` to `path` unless it already holds exactly that with
-/// mode 0600.
+/// mode 0600. Only a regular file is ever replaced: a symlink, FIFO, device
+/// or directory at `path` is an error, since replacing it would break
+/// whatever the user put there.
 pub fn write_if_changed(path: &Path, content: &[u8]) -> Result<()> {
-    if let Ok(meta) = fs::symlink_metadata(path)
-        && meta.is_file()
+    let meta = match fs::symlink_metadata(path) {
+        Ok(meta) => Some(meta),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
+    };
+    if let Some(meta) = &meta
+        && !meta.is_file()
+    {
+        bail!(
+            "{} is not a regular file ({}); remove it or choose another path",
+            path.display(),
+            kind_of(meta.file_type())
+        );
+    }
+    if let Some(meta) = &meta
         && meta.permissions().mode() & 0o777 == 0o600
         && fs::read(path).is_ok_and(|old| {
             Secret::new(String::from_utf8_lossy(&old))
@@ -46,4 +63,22 @@ pub fn write_if_changed(path: &Path, content: &[u8]) -> Result<()> {
         return Ok(());
     }
     crate::fsutil::atomic_write(path, content)
+}
+
+/// What a non-regular file is, for the error.
+fn kind_of(t: fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_symlink() {
+        "a symbolic link"
+    } else if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_block_device() || t.is_char_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    }
 }

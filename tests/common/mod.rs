@@ -114,6 +114,51 @@ pub fn caller_arn(run: Run, moto: &Moto) -> String {
     id["Arn"].as_str().unwrap().to_string()
 }
 
+/// A credential_process that sleeps, counts its runs, and returns
+/// credentials that expire `expires_in` seconds after it runs.
+pub fn counting_profile(sb: &Sandbox, sleep: &str, expires_in: u64) -> PathBuf {
+    let count = sb.path("runs");
+    let script = sb.script(
+        "bin/creds",
+        &format!(
+            r#"echo run >> '{count}'
+sleep {sleep}
+exp=$(date -u -d '+{expires_in} seconds' +%Y-%m-%dT%H:%M:%SZ)
+echo '{{"Version":1,"AccessKeyId":"ASIACOUNTINGEXAMPLE1","SecretAccessKey":"countsecret","SessionToken":"counttoken","Expiration":"'$exp'"}}'"#,
+            count = count.display()
+        ),
+    );
+    sb.config(&format!(
+        "[profile slow]\nregion = us-east-1\ncredential_process = {}\n",
+        script.display()
+    ));
+    count
+}
+
+pub fn runs(path: &PathBuf) -> usize {
+    std::fs::read_to_string(path)
+        .map(|s| s.lines().count())
+        .unwrap_or(0)
+}
+
+/// The cache entries (not lock files) of the sandbox's cache, sorted.
+pub fn entries(sb: &Sandbox) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(sb.cache_dir())
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    v.retain(|p| p.extension().is_some_and(|e| e == "json"));
+    v.sort();
+    v
+}
+
+/// The one cache entry there must be.
+#[track_caller]
+pub fn only_entry(sb: &Sandbox) -> PathBuf {
+    let e = entries(sb);
+    assert_eq!(e.len(), 1, "one entry: {e:?}");
+    e[0].clone()
+}
+
 pub struct Run {
     pub cmd: Command,
     stdin: Option<Vec<u8>>,
@@ -185,6 +230,7 @@ impl Run {
     }
 
     /// Runs, expects exit 0, returns stdout.
+    #[track_caller]
     pub fn ok(self) -> String {
         let out = self.output();
         out.assert_code(0);
@@ -214,6 +260,7 @@ impl Out {
         }
     }
 
+    #[track_caller]
     pub fn assert_code(&self, code: i32) -> &Out {
         assert_eq!(
             self.code, code,
@@ -225,6 +272,7 @@ impl Out {
 
     /// Success with a key on stdout, and stderr mentioning each of `needles`
     /// (the warnings a degraded but working run must give).
+    #[track_caller]
     pub fn assert_key(&self, needles: &[&str]) -> &Out {
         self.assert_code(0);
         assert!(
@@ -235,6 +283,7 @@ impl Out {
         self.assert_stderr_mentions(needles)
     }
 
+    #[track_caller]
     pub fn assert_stderr_mentions(&self, needles: &[&str]) -> &Out {
         for n in needles {
             assert!(
@@ -247,6 +296,7 @@ impl Out {
     }
 
     /// A failure: the code, nothing on stdout, and stderr mentioning each of `needles`.
+    #[track_caller]
     pub fn assert_fails(&self, code: i32, needles: &[&str]) -> &Out {
         self.assert_code(code);
         assert_eq!(self.stdout, "", "nothing on stdout on failure");
@@ -258,6 +308,16 @@ impl Out {
 fn tools_required() -> bool {
     std::env::var_os("BEDROCK_TOKEN_TEST_REQUIRE_TOOLS").is_some()
         || std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// A test that cannot run on this machine: a failure where tools are
+/// required (CI, scripts/test.sh), a loud skip with the reason elsewhere.
+#[track_caller]
+pub fn skip_or_fail(reason: &str) {
+    if tools_required() {
+        panic!("cannot run here: {reason} (tests may not skip in CI)");
+    }
+    eprintln!("SKIPPED: {reason}");
 }
 
 /// An outside tool: from the test venv, else PATH. Missing: a failure in CI,
