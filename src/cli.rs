@@ -94,9 +94,9 @@ pub enum Command {
     Token(TokenArgs),
     /// Decode the current key, or one read from stdin with `-`, and show what it holds
     Inspect(InspectArgs),
-    /// Print shell assignments of AWS_BEARER_TOKEN_BEDROCK and AWS_REGION
+    /// Print shell assignments of AWS_BEARER_TOKEN_BEDROCK, AWS_REGION and AWS_DEFAULT_REGION
     Env(EnvArgs),
-    /// Run a command with AWS_BEARER_TOKEN_BEDROCK and AWS_REGION set
+    /// Run a command with AWS_BEARER_TOKEN_BEDROCK, AWS_REGION and AWS_DEFAULT_REGION set
     Exec(ExecArgs),
     /// Write the key to a file, atomically, mode 0600, only when it changed
     Write(WriteArgs),
@@ -158,7 +158,7 @@ pub struct EnvArgs {
     /// Also set this variable to the key (repeatable), e.g. ZED_BEDROCK_BEARER_TOKEN
     #[arg(long, value_name = "NAME", value_parser = parse_var_name)]
     pub var: Vec<String>,
-    /// Do not set AWS_REGION
+    /// Do not set AWS_REGION and AWS_DEFAULT_REGION
     #[arg(long)]
     pub no_region: bool,
 }
@@ -179,7 +179,7 @@ pub struct ExecArgs {
     /// Also set this variable to the key (repeatable)
     #[arg(long, value_name = "NAME", value_parser = parse_var_name)]
     pub var: Vec<String>,
-    /// Do not set AWS_REGION
+    /// Do not set AWS_REGION and AWS_DEFAULT_REGION
     #[arg(long)]
     pub no_region: bool,
     /// The command and its arguments, after `--`

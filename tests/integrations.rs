@@ -81,7 +81,9 @@ fn other_shell_syntaxes() {
     let ps = sb.run_static().args(["env", "--shell", "powershell"]).ok();
     assert_eq!(
         ps,
-        format!("$env:AWS_BEARER_TOKEN_BEDROCK = '{key}'\n$env:AWS_REGION = 'us-east-1'\n")
+        format!(
+            "$env:AWS_BEARER_TOKEN_BEDROCK = '{key}'\n$env:AWS_REGION = 'us-east-1'\n$env:AWS_DEFAULT_REGION = 'us-east-1'\n"
+        )
     );
     let cmd = sb
         .run_static()
@@ -91,7 +93,9 @@ fn other_shell_syntaxes() {
     let dotenv = sb.run_static().args(["env", "--shell", "dotenv"]).ok();
     assert_eq!(
         dotenv,
-        format!("AWS_BEARER_TOKEN_BEDROCK=\"{key}\"\nAWS_REGION=\"us-east-1\"\n")
+        format!(
+            "AWS_BEARER_TOKEN_BEDROCK=\"{key}\"\nAWS_REGION=\"us-east-1\"\nAWS_DEFAULT_REGION=\"us-east-1\"\n"
+        )
     );
 }
 
@@ -434,7 +438,7 @@ fn doctor_finds_what_would_go_wrong() {
     out.assert_code(1);
     for needle in [
         "shadow its credential_process",
-        "has a space and no quotes",
+        "splits (by shell rules, as botocore and the AWS SDKs do) into program /opt/my,",
         "no region for profile dev",
     ] {
         assert!(out.stdout.contains(needle), "{needle}:\n{}", out.stdout);
@@ -565,4 +569,83 @@ fn doctor_notices_a_clock_behind_the_credentials() {
         "{}",
         out.stdout
     );
+}
+
+#[test]
+fn the_aws_config_snippet_survives_a_path_with_a_space_an_apostrophe_and_a_substitution() {
+    let Some(moto) = Moto::start() else { return };
+    let Some(aws) = tool("aws") else { return };
+    let sb = Sandbox::new();
+    // A binary installed where splitting by spaces breaks, an apostrophe
+    // ends a quote, and `$(...)` would run if evaluated.
+    let dir = sb.path("o'brien tools/$(touch pwned)/bin");
+    fs::create_dir_all(&dir).unwrap();
+    let exe = dir.join("bedrock-token");
+    fs::copy(bin(), &exe).unwrap();
+    sb.credentials(&format!(
+        "[src]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"
+    ));
+    sb.config("[profile src]\nregion = us-east-1\n");
+    let snippet = sb
+        .command(&exe)
+        .args(["setup", "aws-config", "-p", "src"])
+        .ok();
+    let config = fs::read_to_string(sb.home().join(".aws/config")).unwrap();
+    sb.config(&format!("{config}{snippet}"));
+    // botocore splits the command with shell rules.
+    let arn = caller_arn(sb.command(&aws).args(["--profile", "src-cached"]), &moto);
+    assert_eq!(
+        arn,
+        caller_arn(sb.command(&aws).args(["--profile", "src"]), &moto)
+    );
+    // The AWS SDK for Rust runs it with `sh -c`: our own chain.
+    let key = sb
+        .run()
+        .args(["--profile", "src-cached", "--no-cache"])
+        .ok();
+    assert!(param(&key, "X-Amz-Credential").unwrap().starts_with(AKID));
+    assert!(!sb.path("pwned").exists() && !dir.join("pwned").exists());
+    assert!(
+        fs::read_dir(sb.path("."))
+            .unwrap()
+            .flatten()
+            .all(|e| e.file_name() != "pwned"),
+        "no substitution ran"
+    );
+}
+
+#[test]
+fn botocore_finds_the_region_from_env_and_exec() {
+    let Some(python) = tool("python") else { return };
+    let sb = Sandbox::new();
+    let probe = "import botocore.session; print(botocore.session.get_session().get_config_variable('region'))";
+    // No region in any AWS file: only what we export.
+    let via_exec = sb
+        .run_static()
+        .args(["--region", "eu-west-3", "exec", "--"])
+        .arg(&python)
+        .args(["-c", probe])
+        .env_remove("AWS_REGION")
+        .ok();
+    assert_eq!(via_exec, "eu-west-3\n");
+    let exports = sb.run_static().args(["--region", "eu-west-3", "env"]).ok();
+    let via_env = sb
+        .command("sh")
+        .args([
+            "-c",
+            &format!(
+                "eval \"$1\"; unset AWS_REGION; exec '{}' -c \"$2\"",
+                python.display()
+            ),
+            "sh",
+            &exports,
+            probe,
+        ])
+        .ok();
+    assert_eq!(via_env, "eu-west-3\n");
+    let bare = sb
+        .run_static()
+        .args(["--region", "eu-west-3", "env", "--no-region"])
+        .ok();
+    assert!(!bare.contains("REGION"), "{bare}");
 }

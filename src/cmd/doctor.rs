@@ -8,6 +8,7 @@ use crate::duration::{now_unix, rfc3339};
 use crate::provide;
 use crate::settings::{CacheDir, Settings};
 use anyhow::Result;
+use std::os::unix::fs::PermissionsExt;
 
 /// The longest AWS temporary credentials live (GetSessionToken's maximum).
 const MAX_TEMPORARY_CREDENTIALS_SECS: i64 = 36 * 3600;
@@ -97,20 +98,24 @@ pub fn run(s: &Settings) -> Result<Outcome> {
         );
     }
 
-    // A credential_process path with spaces must be quoted.
+    // Each credential_process that runs us must split, as botocore and the
+    // AWS SDKs split it (shell rules), into a program that exists.
     for (name, section) in &files.config {
         if let Some(cmd) = section.get("credential_process")
             && cmd.contains("bedrock-token")
         {
-            let program_has_space = !cmd.starts_with('"')
-                && cmd
-                    .find("bedrock-token")
-                    .is_some_and(|i| cmd[..i].contains(' '));
+            let program = shell_split(cmd).and_then(|words| words.into_iter().next());
+            let runnable = program.as_deref().is_some_and(|p| {
+                std::fs::metadata(p)
+                    .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+                    || (!p.contains('/') && p.ends_with("bedrock-token"))
+            });
             report.check(
-                !program_has_space,
-                format!("profile {name}: credential_process path is usable"),
+                runnable,
+                format!("profile {name}: credential_process runs an existing program"),
                 format!(
-                    "profile {name}: the credential_process path has a space and no quotes; fix: put the path in double quotes"
+                    "profile {name}: credential_process splits (by shell rules, as botocore and the AWS SDKs do) into program {}, which is not an executable file; fix: put the path in single quotes, as `bedrock-token setup aws-config` prints it",
+                    program.as_deref().unwrap_or("(none: unbalanced quotes)")
                 ),
             );
         }
@@ -225,5 +230,66 @@ impl Report {
             self.problems += 1;
             self.out.push_str(&format!("PROBLEM  {bad}\n"));
         }
+    }
+}
+
+/// Splits a command line as Python's `shlex.split` does in POSIX mode
+/// (botocore's split of `credential_process`): single quotes, double quotes
+/// with `\` escapes, `\` outside quotes. `None` for unbalanced quotes.
+fn shell_split(line: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => words.extend(word.take()),
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next()? {
+                        '\'' => break,
+                        c => w.push(c),
+                    }
+                }
+            }
+            '"' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next()? {
+                        '"' => break,
+                        '\\' => match chars.next()? {
+                            c @ ('"' | '\\' | '$' | '`') => w.push(c),
+                            c => {
+                                w.push('\\');
+                                w.push(c);
+                            }
+                        },
+                        c => w.push(c),
+                    }
+                }
+            }
+            '\\' => word.get_or_insert_with(String::new).push(chars.next()?),
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    Some(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_split;
+
+    #[test]
+    fn splits_as_shlex_does() {
+        let split = |s: &str| shell_split(s).unwrap();
+        assert_eq!(split("/a/b c --x"), ["/a/b", "c", "--x"]);
+        assert_eq!(split(r"'/home/o'\''brien/x' y"), ["/home/o'brien/x", "y"]);
+        assert_eq!(
+            split(r#""/opt/my tools/x" -p 'my dev'"#),
+            ["/opt/my tools/x", "-p", "my dev"]
+        );
+        assert_eq!(split(r#"a\ b "c\"d""#), ["a b", "c\"d"]);
+        assert_eq!(shell_split("'open"), None);
     }
 }

@@ -18,7 +18,9 @@ pub fn run(s: &Settings, args: &EnvArgs) -> Result<Outcome> {
     let mut pairs: Vec<(&str, &str)> = vec![(TOKEN_VAR, token)];
     pairs.extend(args.var.iter().map(|v| (v.as_str(), token)));
     if !args.no_region {
+        // botocore (boto3, the AWS CLI v1) reads only AWS_DEFAULT_REGION.
         pairs.push(("AWS_REGION", &entry.region));
+        pairs.push(("AWS_DEFAULT_REGION", &entry.region));
     }
     let text = Secret::new(output::env::render(args.shell, !args.no_export, &pairs));
     super::print(text.expose())

@@ -24,7 +24,9 @@ pub fn run(s: &Settings, args: &ExecArgs) -> Result<Outcome> {
         cmd.env(var, token);
     }
     if !args.no_region {
-        cmd.env("AWS_REGION", &entry.region);
+        // botocore (boto3, the AWS CLI v1) reads only AWS_DEFAULT_REGION.
+        cmd.env("AWS_REGION", &entry.region)
+            .env("AWS_DEFAULT_REGION", &entry.region);
     }
     // We ignore SIGPIPE and SIGXFSZ for ourselves; the child gets the
     // defaults back.

@@ -3,6 +3,7 @@
 
 use super::Outcome;
 use crate::cli::SetupTarget;
+use crate::output::env::{fish_quote, ps_quote, sh_quote, sh_word};
 use crate::settings::Settings;
 use anyhow::Result;
 use serde_json::json;
@@ -13,8 +14,14 @@ pub fn run(s: &Settings, target: SetupTarget) -> Result<Outcome> {
         .unwrap_or_else(|_| "bedrock-token".into());
     let profile = &s.request.profile;
     let region = s.request.region().unwrap_or("us-east-1");
-    let sh = |v: &str| format!("'{}'", v.replace('\'', r"'\''"));
-    let base = format!("{} --profile {} --region {}", sh(&exe), sh(profile), region);
+    let base = format!(
+        "{} --profile {} --region {}",
+        sh_quote(&exe),
+        sh_quote(profile),
+        region
+    );
+    // A command line for consumers that split it by shell rules.
+    let helper = |args: &str| format!("{} {args} --profile {}", sh_word(&exe), sh_word(profile));
     let text = match target {
         SetupTarget::Direnv => format!(
             "# .envrc: direnv exports a fresh key on entering the directory\n\
@@ -25,27 +32,23 @@ pub fn run(s: &Settings, target: SetupTarget) -> Result<Outcome> {
         SetupTarget::Fish => format!(
             "# ~/.config/fish/config.fish\n\
              {} --profile {} --region {} env --shell fish | source\n",
-            fish(&exe),
-            fish(profile),
+            fish_quote(&exe),
+            fish_quote(profile),
             region
         ),
         SetupTarget::Powershell => format!(
             "# Add to $PROFILE\n\
-             & '{}' --profile '{}' --region {} env --shell powershell | Out-String | Invoke-Expression\n",
-            exe.replace('\'', "''"),
-            profile.replace('\'', "''"),
+             & {} --profile {} --region {} env --shell powershell | Out-String | Invoke-Expression\n",
+            ps_quote(&exe),
+            ps_quote(profile),
             region
         ),
         SetupTarget::AwsConfig => format!(
             "# ~/.aws/config: a profile whose credentials come from {profile}, cached by bedrock-token\n\
              [profile {profile}-cached]\n\
-             credential_process = {} credential-process --profile {profile}\n\
+             credential_process = {}\n\
              region = {region}\n",
-            if exe.contains(' ') {
-                format!("\"{exe}\"")
-            } else {
-                exe.clone()
-            }
+            helper("credential-process")
         ),
         SetupTarget::ClaudeCode => format!(
             "# ~/.claude/settings.json: Claude Code on Bedrock with credentials from bedrock-token\n{}\n\
@@ -53,7 +56,7 @@ pub fn run(s: &Settings, target: SetupTarget) -> Result<Outcome> {
              #   {base} exec -- claude\n",
             serde_json::to_string_pretty(&json!({
                 "env": { "CLAUDE_CODE_USE_BEDROCK": "1", "AWS_REGION": region },
-                "awsCredentialExport": format!("{} credential-process --profile {profile}", quote_json_cmd(&exe)),
+                "awsCredentialExport": helper("credential-process"),
             }))?
         ),
         SetupTarget::ClaudeDesktop => format!(
@@ -94,17 +97,4 @@ pub fn run(s: &Settings, target: SetupTarget) -> Result<Outcome> {
         ),
     };
     super::print(&text)
-}
-
-fn fish(v: &str) -> String {
-    format!("'{}'", v.replace('\\', r"\\").replace('\'', r"\'"))
-}
-
-/// A command line inside a JSON string: quote the path if it has spaces.
-fn quote_json_cmd(exe: &str) -> String {
-    if exe.contains(' ') {
-        format!("\"{exe}\"")
-    } else {
-        exe.to_string()
-    }
 }

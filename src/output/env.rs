@@ -21,18 +21,29 @@ pub fn render(shell: Shell, export: bool, pairs: &[(&str, &str)]) -> String {
 }
 
 /// Single quotes: nothing inside is special; a `'` becomes `'\''`.
-fn sh_quote(v: &str) -> String {
+pub fn sh_quote(v: &str) -> String {
     format!("'{}'", v.replace('\'', r"'\''"))
 }
 
 /// fish single quotes: only `\` and `'` need escaping.
-fn fish_quote(v: &str) -> String {
+pub fn fish_quote(v: &str) -> String {
     format!("'{}'", v.replace('\\', r"\\").replace('\'', r"\'"))
 }
 
 /// PowerShell single quotes: `'` doubles.
-fn ps_quote(v: &str) -> String {
+pub fn ps_quote(v: &str) -> String {
     format!("'{}'", v.replace('\'', "''"))
+}
+
+/// One word for a POSIX shell, or for a consumer that splits a command
+/// line by shell rules (botocore's `credential_process`, `sh -c`): bare when
+/// nothing in it is special, else single-quoted, so a path with a space, an
+/// apostrophe or `$(...)` stays one word and is never run.
+pub fn sh_word(v: &str) -> String {
+    let plain = !v.is_empty()
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c));
+    if plain { v.to_string() } else { sh_quote(v) }
 }
 
 /// cmd.exe `set "NAME=value"`: `%` and `"` cannot be quoted safely, and keys
@@ -95,6 +106,18 @@ mod tests {
             render(Shell::Dotenv, true, &pairs[..1]),
             format!("AWS_BEARER_TOKEN_BEDROCK=\"{KEY}\"\n")
         );
+    }
+
+    #[test]
+    fn shell_words_stay_whole() {
+        assert_eq!(
+            sh_word("/usr/local/bin/bedrock-token"),
+            "/usr/local/bin/bedrock-token"
+        );
+        assert_eq!(sh_word("/home/o'brien/bin/x"), r"'/home/o'\''brien/bin/x'");
+        assert_eq!(sh_word("/tmp/$(touch pwned)/x"), "'/tmp/$(touch pwned)/x'");
+        assert_eq!(sh_word("my dev"), "'my dev'");
+        assert_eq!(sh_word(""), "''");
     }
 
     #[test]
