@@ -16,8 +16,5 @@ pub fn run(s: &Settings) -> Result<Outcome> {
         s.request.region = Some("us-east-1".into());
     }
     let entry = provide::aws_credentials(&s)?;
-    super::print(&format!(
-        "{}\n",
-        output::credential_process(&entry).expose()
-    ))
+    super::print(output::credential_process::render(&entry).expose())
 }

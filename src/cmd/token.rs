@@ -4,18 +4,26 @@ use super::Outcome;
 use crate::cli::{TokenArgs, TokenFormat};
 use crate::output;
 use crate::provide;
-use crate::secret::Secret;
 use crate::settings::Settings;
 use anyhow::Result;
 
 pub fn run(s: &Settings, args: &TokenArgs) -> Result<Outcome> {
     let entry = provide::bedrock_key(s)?;
     let text = match args.format {
-        TokenFormat::Text => Secret::new(format!("{}\n", output::token(&entry).expose())),
-        TokenFormat::Json => Secret::new(format!("{}\n", output::json(&entry).expose())),
+        TokenFormat::Text => output::text(&entry),
+        TokenFormat::Json => output::json::render(&entry),
         TokenFormat::ExecCredential => {
-            Secret::new(format!("{}\n", output::exec_credential(&entry).expose()))
+            output::exec_credential::render(&entry, &kubernetes_api_version())
         }
     };
     super::print(text.expose())
+}
+
+/// The apiVersion the Kubernetes client asked for in `KUBERNETES_EXEC_INFO`.
+fn kubernetes_api_version() -> String {
+    std::env::var("KUBERNETES_EXEC_INFO")
+        .ok()
+        .and_then(|info| serde_json::from_str::<serde_json::Value>(&info).ok())
+        .and_then(|v| v["apiVersion"].as_str().map(str::to_string))
+        .unwrap_or_else(|| output::exec_credential::DEFAULT_API_VERSION.into())
 }

@@ -18,7 +18,7 @@ pub fn run(s: &Settings, args: &WriteArgs) -> Result<Outcome> {
     let entry = provide::bedrock_key(s)?;
     let content = match args.format {
         FileFormat::Text => output::token(&entry).clone(),
-        FileFormat::Json => Secret::new(format!("{}\n", output::json(&entry).expose())),
+        FileFormat::Json => output::json::render(&entry),
         FileFormat::Dotenv => Secret::new(output::env::render(
             crate::cli::Shell::Dotenv,
             true,

@@ -1,12 +1,15 @@
-//! Renderers: one small function per output shape. Only these, and the
-//! subcommands that call them, write to stdout.
+//! Renderers: one module per output shape. Each takes a borrowed view of
+//! the answer and returns the complete bytes, newline included, as a
+//! [`Secret`]; none looks a setting up. Only these, and the subcommands
+//! that call them, write to stdout.
 
+pub mod credential_process;
 pub mod env;
+pub mod exec_credential;
+pub mod json;
 
 use crate::cache::{Entry, Payload};
-use crate::duration::rfc3339;
 use crate::secret::Secret;
-use serde_json::json;
 
 /// The key of an entry that holds one.
 pub fn token(entry: &Entry) -> &Secret {
@@ -16,59 +19,44 @@ pub fn token(entry: &Entry) -> &Secret {
     }
 }
 
-/// `{"token", "expiration", "region", "profile"}`
-pub fn json(entry: &Entry) -> Secret {
-    Secret::new(
-        serde_json::to_string_pretty(&json!({
-            "token": token(entry).expose(),
-            "expiration": rfc3339(entry.expires_at),
-            "region": entry.region,
-            "profile": entry.profile,
-        }))
-        .expect("a JSON object serializes"),
-    )
+/// The key and a newline.
+pub fn text(entry: &Entry) -> Secret {
+    Secret::new(format!("{}\n", token(entry).expose()))
 }
 
-/// A Kubernetes client-go ExecCredential, in the apiVersion the caller asked
-/// for through `KUBERNETES_EXEC_INFO`.
-pub fn exec_credential(entry: &Entry) -> Secret {
-    let api_version = std::env::var("KUBERNETES_EXEC_INFO")
-        .ok()
-        .and_then(|info| serde_json::from_str::<serde_json::Value>(&info).ok())
-        .and_then(|v| v["apiVersion"].as_str().map(str::to_string))
-        .unwrap_or_else(|| "client.authentication.k8s.io/v1".into());
-    Secret::new(
-        serde_json::to_string_pretty(&json!({
-            "apiVersion": api_version,
-            "kind": "ExecCredential",
-            "spec": {},
-            "status": {
-                "token": token(entry).expose(),
-                "expirationTimestamp": rfc3339(entry.expires_at),
-            },
-        }))
-        .expect("a JSON object serializes"),
-    )
+/// Pretty JSON of a borrowed view, with a newline.
+fn pretty(view: &impl serde::Serialize) -> Secret {
+    let mut text = serde_json::to_string_pretty(view).expect("a borrowed view serializes");
+    text.push('\n');
+    Secret::new(text)
 }
 
-/// credential_process JSON, version 1.
-pub fn credential_process(entry: &Entry) -> Secret {
-    let Payload::AwsCredentials {
-        access_key_id,
-        secret_access_key,
-        session_token,
-    } = &entry.payload
-    else {
-        unreachable!("a key entry has no credentials")
-    };
-    let mut doc = json!({
-        "Version": 1,
-        "AccessKeyId": access_key_id,
-        "SecretAccessKey": secret_access_key.expose(),
-        "Expiration": rfc3339(entry.expires_at),
-    });
-    if let Some(t) = session_token {
-        doc["SessionToken"] = json!(t.expose());
+#[cfg(test)]
+pub(crate) mod fixture {
+    use crate::cache::{Entry, Payload, VERSION};
+    use crate::secret::Secret;
+
+    /// An entry with fixed fields, for exact expected output.
+    pub fn entry(payload: Payload) -> Entry {
+        Entry {
+            version: VERSION,
+            key: "k".into(),
+            profile: "dev".into(),
+            region: "eu-west-1".into(),
+            duration: 3600,
+            created_at: 1_800_000_000,
+            expires_at: 1_800_003_600,
+            credentials_expire_at: None,
+            access_key_hash: String::new(),
+            source: "test".into(),
+            aws_files: Default::default(),
+            payload,
+        }
     }
-    Secret::new(serde_json::to_string_pretty(&doc).expect("a JSON object serializes"))
+
+    pub fn key_entry() -> Entry {
+        entry(Payload::BedrockKey {
+            token: Secret::new("bedrock-api-key-AB+/=="),
+        })
+    }
 }
