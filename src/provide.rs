@@ -36,12 +36,12 @@ impl Kind {
 
 /// A Bedrock key for these settings, from the cache or freshly signed.
 pub fn bedrock_key(s: &Settings) -> Result<Entry> {
-    obtain(s, Kind::BedrockKey)
+    obtain(s, Kind::BedrockKey, &now_unix)
 }
 
 /// The profile's AWS credentials, from the cache or freshly resolved.
 pub fn aws_credentials(s: &Settings) -> Result<Entry> {
-    obtain(s, Kind::AwsCredentials)
+    obtain(s, Kind::AwsCredentials, &now_unix)
 }
 
 /// The cache slot for these settings, if the cache is on.
@@ -60,15 +60,19 @@ pub fn slot(s: &Settings, kind: Kind) -> Option<(Cache, Slot)> {
     }
 }
 
-fn obtain(s: &Settings, kind: Kind) -> Result<Entry> {
+/// The clock, Unix seconds: passed in, so the expiry logic is tested at
+/// any instant without sleeping.
+pub type Clock<'a> = &'a dyn Fn() -> i64;
+
+fn obtain(s: &Settings, kind: Kind, clock: Clock) -> Result<Entry> {
     let started = crate::duration::process_started();
-    let now = now_unix();
+    let now = clock();
     let Some((cache, slot)) = slot(s, kind) else {
         if let CacheDir::Unavailable(why) = &s.cache {
             ui::warn(&format!("not caching: {why}"));
         }
         recursion::check(&s.request.profile)?;
-        return make(s, kind);
+        return make(s, kind, clock);
     };
 
     // Hit: a valid entry with enough life left, made from the AWS files as
@@ -79,14 +83,14 @@ fn obtain(s: &Settings, kind: Kind) -> Result<Entry> {
     {
         ui::warn(&format!("not caching: {e:#}"));
         recursion::check(&s.request.profile)?;
-        return make(s, kind);
+        return make(s, kind, clock);
     }
     if !s.refresh
         && let Ok(entry) = &first.entry
         && entry.remaining(now) >= s.min_remaining as i64
         && entry.aws_files == s.request.aws_files
     {
-        report(entry, "cached", &slot);
+        report(entry, "cached", &slot, now);
         return Ok(entry.clone());
     }
 
@@ -97,7 +101,7 @@ fn obtain(s: &Settings, kind: Kind) -> Result<Entry> {
         && let Some(unsafe_path) = why.downcast_ref::<cache::Unsafe>()
     {
         ui::warn(&format!("not caching: {unsafe_path}"));
-        return make(s, kind);
+        return make(s, kind, clock);
     }
     if let Err(why) = &first.entry
         && first.stamp.is_some()
@@ -112,7 +116,7 @@ fn obtain(s: &Settings, kind: Kind) -> Result<Entry> {
     // the key while we waited.
     if let Err(e) = cache.prepare() {
         ui::warn(&format!("not caching: {e:#}"));
-        return make(s, kind);
+        return make(s, kind, clock);
     }
     let login_busy = || crate::login::in_progress(s);
     let patience: Option<(&dyn Fn() -> bool, Duration)> = s
@@ -121,14 +125,14 @@ fn obtain(s: &Settings, kind: Kind) -> Result<Entry> {
     let _lock = match slot.lock(Duration::from_secs(s.lock_timeout), patience) {
         Ok(lock) => lock,
         Err(e) if matches!(Failure::of(&e), Some(Failure::LockTimeout { .. })) => {
-            return fallback(e, &[&first], now_unix());
+            return fallback(e, &[&first], clock());
         }
         Err(e) => {
             ui::warn(&format!("not caching: {e:#}"));
-            return make(s, kind);
+            return make(s, kind, clock);
         }
     };
-    let now = now_unix();
+    let now = clock();
     let second = slot.read(now);
     // Another process made it if it changed while we waited, or was written
     // after we started and not after now (we may have read it only after it
@@ -151,11 +155,11 @@ fn obtain(s: &Settings, kind: Kind) -> Result<Entry> {
                 rfc3339(entry.expires_at)
             ));
         }
-        report(entry, "made by another process", &slot);
+        report(entry, "made by another process", &slot, now);
         return Ok(entry.clone());
     }
 
-    match make(s, kind) {
+    match make(s, kind, clock) {
         Ok(mut entry) => {
             entry.key = slot.key.clone();
             if let Err(e) = slot.write(&entry) {
@@ -192,7 +196,7 @@ fn unix_nanos(t: SystemTime) -> i128 {
         .map_or(0, |d| d.as_nanos() as i128)
 }
 
-fn report(entry: &Entry, how: &str, slot: &Slot) {
+fn report(entry: &Entry, how: &str, slot: &Slot, now: i64) {
     ui::verbose(&format!(
         "{how} {} for profile {} in {} (credentials from {}), expires at {} ({} left), cache {}",
         match entry.payload {
@@ -203,7 +207,7 @@ fn report(entry: &Entry, how: &str, slot: &Slot) {
         entry.region,
         entry.source,
         rfc3339(entry.expires_at),
-        format_secs(entry.remaining(now_unix()).max(0) as u64),
+        format_secs(entry.remaining(now).max(0) as u64),
         slot.entry.display()
     ));
 }
@@ -211,7 +215,7 @@ fn report(entry: &Entry, how: &str, slot: &Slot) {
 /// Resolves credentials and signs (or, for credential-process, keeps them).
 /// The AWS files' fingerprint stored is the request's, taken before the
 /// files were read, so an edit during the call makes the entry stale.
-fn make(s: &Settings, kind: Kind) -> Result<Entry> {
+fn make(s: &Settings, kind: Kind, clock: Clock) -> Result<Entry> {
     let req = &s.request;
     let profile = &req.profile;
     let files = Files::load(&req.paths);
@@ -236,7 +240,7 @@ fn make(s: &Settings, kind: Kind) -> Result<Entry> {
     })?;
 
     // Whole seconds, as X-Amz-Date carries them.
-    let created_at = now_unix();
+    let created_at = clock();
     let at = UNIX_EPOCH + Duration::from_secs(created_at as u64);
     if let Some(exp) = resolved.expires_at
         && exp <= created_at
@@ -314,4 +318,134 @@ fn make(s: &Settings, kind: Kind) -> Result<Entry> {
         rfc3339(entry.expires_at)
     ));
     Ok(entry)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The hit, miss and fallback decisions at chosen instants. The profile
+    //! is in no AWS file, so a miss fails before any credential lookup.
+    use super::*;
+    use crate::awsfiles::Paths;
+    use crate::settings::{FilesStamp, ProfileSource, Request};
+
+    const T: i64 = 1_800_000_000;
+
+    fn settings(dir: &std::path::Path) -> Settings {
+        let paths = Paths {
+            config: dir.join("config"),
+            credentials: dir.join("credentials"),
+        };
+        Settings {
+            request: Request {
+                profile: "nowhere".into(),
+                profile_source: ProfileSource::Flag,
+                env_credentials_first: false,
+                region: Some("us-east-1".into()),
+                region_problem: None,
+                aws_files: FilesStamp::read(&paths),
+                paths,
+                identity_env: vec![],
+            },
+            duration: 3600,
+            min_remaining: 900,
+            cache: CacheDir::Dir(dir.join("cache")),
+            refresh: false,
+            lock_timeout: 1,
+            login: false,
+            login_timeout: 1,
+        }
+    }
+
+    /// Caches a key signed at `T` for an hour.
+    fn cache_one(s: &Settings) -> Entry {
+        let creds = aws_credential_types::Credentials::new(
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            None,
+            None,
+            "test",
+        );
+        let at = UNIX_EPOCH + Duration::from_secs(T as u64);
+        let (cache, slot) = slot(s, Kind::BedrockKey).unwrap();
+        cache.prepare().unwrap();
+        let entry = Entry {
+            version: cache::VERSION,
+            key: slot.key.clone(),
+            profile: "nowhere".into(),
+            region: "us-east-1".into(),
+            duration: 3600,
+            created_at: T,
+            expires_at: T + 3600,
+            credentials_expire_at: None,
+            access_key_hash: cache::sha256_hex(b"AKIAIOSFODNN7EXAMPLE"),
+            source: "test".into(),
+            aws_files: s.request.aws_files,
+            payload: Payload::BedrockKey {
+                token: token::sign(&creds, "us-east-1", 3600, at).unwrap(),
+            },
+        };
+        slot.write(&entry).unwrap();
+        entry
+    }
+
+    fn at(s: &Settings, now: i64) -> Result<Entry> {
+        obtain(s, Kind::BedrockKey, &|| now)
+    }
+
+    /// Whether a call went past the hit: only a miss takes the lock, and
+    /// so creates the lock file. Removes it for the next call.
+    fn missed(s: &Settings) -> bool {
+        let (_, slot) = slot(s, Kind::BedrockKey).unwrap();
+        std::fs::remove_file(&slot.lock).is_ok()
+    }
+
+    #[test]
+    fn a_key_is_reused_while_it_has_min_remaining_then_falls_back_then_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = settings(dir.path());
+        let cached = cache_one(&s);
+        // Plenty of life: a hit.
+        assert_eq!(at(&s, T + 100).unwrap().payload, cached.payload);
+        assert_eq!(at(&s, T + 3600 - 900).unwrap().payload, cached.payload);
+        assert!(!missed(&s));
+        // Below --min-remaining: a miss; making a new one fails, and the
+        // cached key, with more than a minute left, is the fallback.
+        assert_eq!(at(&s, T + 3600 - 899).unwrap().payload, cached.payload);
+        assert!(missed(&s));
+        assert_eq!(at(&s, T + 3600 - 60).unwrap().payload, cached.payload);
+        // Under a minute: the error itself.
+        let err = at(&s, T + 3600 - 59).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("profile nowhere is not in"),
+            "{err:#}"
+        );
+        // A clock behind the signing instant: the entry is not trusted.
+        assert!(at(&s, T - 10).is_err());
+    }
+
+    #[test]
+    fn an_edit_of_the_aws_files_makes_the_entry_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = settings(dir.path());
+        cache_one(&s);
+        assert!(at(&s, T + 100).is_ok());
+        assert!(!missed(&s));
+        std::fs::write(dir.path().join("config"), "[default]\n").unwrap();
+        // The next run's request sees the new fingerprint: a miss (served
+        // by the fallback here, since no new key can be made).
+        let mut edited = s.clone();
+        edited.request.aws_files = FilesStamp::read(&edited.request.paths);
+        assert!(at(&edited, T + 100).is_ok());
+        assert!(missed(&edited));
+    }
+
+    #[test]
+    fn a_refresh_is_never_a_hit() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = settings(dir.path());
+        cache_one(&s);
+        s.refresh = true;
+        assert!(at(&s, T + 100).is_ok());
+        assert!(missed(&s));
+    }
 }
