@@ -58,10 +58,10 @@ if [ "$(uname -s)" = Linux ] && ldd --version 2>&1 | grep -qi 'glibc\|gnu libc';
         flags="$flags -C link-arg=-Wl,-z,pack-relative-relocs"
     fi
     RUSTFLAGS="${RUSTFLAGS:-} $flags" cargo build --release --locked --quiet --target "$host"
-    built="target/$host/release/bedrock-token"
+    built="${CARGO_TARGET_DIR:-target}/$host/release/bedrock-token"
 else
     cargo build --release --locked --quiet
-    built="target/release/bedrock-token"
+    built="${CARGO_TARGET_DIR:-target}/release/bedrock-token"
 fi
 bindir="$prefix/bin"
 mkdir -p "$bindir"

@@ -40,7 +40,10 @@ fn a_stampede_on_an_expired_entry_signs_once_more() {
     // Credentials that live 2 minutes can never meet the 15-minute
     // --min-remaining: every caller finds the entry too old.
     let count = counting_profile(&sb, "1", 120);
-    let old = sb.run().args(["-p", "slow"]).ok();
+    let old = sb
+        .run()
+        .args(["-p", "slow"])
+        .ok_with(&["key valid for 2m only"]);
     assert_eq!(runs(&count), 1);
     std::thread::sleep(Duration::from_millis(1100));
     let outs = stampede(&sb, 100);
@@ -324,7 +327,9 @@ fn reused_while_fresh_and_regenerated_near_expiry() {
 fn short_credentials_bound_the_cached_expiry() {
     let sb = Sandbox::new();
     counting_profile(&sb, "0", 1800);
-    sb.run().args(["-p", "slow"]).ok();
+    sb.run()
+        .args(["-p", "slow"])
+        .ok_with(&["key valid for 30m only"]);
     let e: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(only_entry(&sb)).unwrap()).unwrap();
     let created = e["created_at"].as_i64().unwrap();
@@ -397,7 +402,10 @@ fn refresh_and_no_cache() {
 fn a_failed_refresh_falls_back_to_a_cached_key_with_life_left() {
     let sb = Sandbox::new();
     counting_profile(&sb, "0", 300); // 5 minutes: below --min-remaining
-    let cached = sb.run().args(["-p", "slow"]).ok();
+    let cached = sb
+        .run()
+        .args(["-p", "slow"])
+        .ok_with(&["key valid for 5m only"]);
     sb.script("bin/creds", "echo 'vault unreachable' >&2; exit 1");
     let out = sb.run().args(["-p", "slow"]).output();
     out.assert_code(0);
@@ -410,7 +418,7 @@ fn a_failed_refresh_falls_back_to_a_cached_key_with_life_left() {
     // With less than a minute left, the failure is an error.
     let sb = Sandbox::new();
     counting_profile(&sb, "0", 40);
-    sb.run().args(["-p", "slow"]).ok();
+    sb.run().args(["-p", "slow"]).ok_with(&["key valid for"]);
     sb.script("bin/creds", "exit 1");
     sb.run()
         .args(["-p", "slow"])
@@ -429,9 +437,13 @@ fn cache_list_and_clear() {
         !list.contains(key.trim()) && !list.contains("bedrock-api-key"),
         "never the key"
     );
-    sb.run_static().args(["cache", "clear"]).ok();
+    sb.run_static()
+        .args(["cache", "clear"])
+        .ok_with(&["removed 1 entries for profile default"]);
     assert_eq!(entries(&sb).len(), 1, "only the current entry removed");
-    sb.run_static().args(["cache", "clear", "--all"]).ok();
+    sb.run_static()
+        .args(["cache", "clear", "--all"])
+        .ok_with(&["lock files stay"]);
     assert!(entries(&sb).is_empty());
 }
 
@@ -440,7 +452,9 @@ fn a_lock_held_forever_times_out_naming_the_lock_file() {
     let sb = Sandbox::new();
     sb.run_static().ok();
     let lock = key_lock(&sb.cache_dir());
-    sb.run_static().args(["cache", "clear"]).ok();
+    sb.run_static()
+        .args(["cache", "clear"])
+        .ok_with(&["removed 1 entries"]);
     let held = hold_lock(&lock);
     let out = sb.run_static().args(["--lock-timeout", "1s"]).output();
     drop(held);

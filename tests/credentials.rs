@@ -137,7 +137,7 @@ fn chain_of_two_roles_against_moto() {
         .run()
         .env("AWS_ENDPOINT_URL_STS", &moto.url)
         .args(["-p", "second", "token", "--format", "json"])
-        .ok();
+        .ok_with(&["key valid for", "credentials of profile second expire at"]);
     let v: serde_json::Value = serde_json::from_str(&key).unwrap();
     assert_eq!(v["region"], "eu-west-1");
     assert_eq!(v["profile"], "second");

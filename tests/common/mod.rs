@@ -229,11 +229,22 @@ impl Run {
         Out::from(out, started.elapsed())
     }
 
-    /// Runs, expects exit 0, returns stdout.
+    /// Runs, expects exit 0 and nothing on stderr, returns stdout. A run
+    /// that may warn says so with `output()` and its own assertions.
     #[track_caller]
     pub fn ok(self) -> String {
         let out = self.output();
         out.assert_code(0);
+        assert_eq!(out.stderr, "", "nothing on stderr\nstdout: {}", out.stdout);
+        out.stdout
+    }
+
+    /// Runs, expects exit 0 and stderr mentioning each of `needles` (the
+    /// notes this run must give), returns stdout.
+    #[track_caller]
+    pub fn ok_with(self, needles: &[&str]) -> String {
+        let out = self.output();
+        out.assert_code(0).assert_stderr_mentions(needles);
         out.stdout
     }
 }
