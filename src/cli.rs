@@ -129,7 +129,8 @@ pub enum TokenFormat {
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// `-` reads the key from stdin (never pass a key as an argument: others can read it)
-    #[arg(value_name = "-", value_parser = parse_stdin_marker)]
+    // Checked by the command, not by clap, whose error would echo the value.
+    #[arg(value_name = "-")]
     pub input: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t = InfoFormat::Text)]
@@ -249,14 +250,6 @@ pub fn parse_lifetime(s: &str) -> Result<u64, String> {
 
 pub fn parse_any_duration(s: &str) -> Result<u64, String> {
     duration::parse(s)
-}
-
-fn parse_stdin_marker(s: &str) -> Result<String, String> {
-    if s == "-" {
-        Ok(s.to_string())
-    } else {
-        Err("only `-` (read the key from stdin) is accepted: a key on the command line is readable by other users".into())
-    }
 }
 
 fn parse_var_name(s: &str) -> Result<String, String> {

@@ -143,6 +143,12 @@ fn every_error_path_keeps_secrets_off_stderr() {
     )
     .assert_code(2);
 
+    // A key passed as an argument: refused without being quoted back, as
+    // clap's own errors would.
+    let run = sentinel(l.sb.run()).args(["inspect", &l.key]);
+    l.check_run(run, &["inspect", "KEY"], false, false)
+        .assert_code(2);
+
     // A corrupt cache entry that holds the secrets.
     let cache = l.sb.cache_dir();
     for e in std::fs::read_dir(&cache).unwrap().flatten() {
