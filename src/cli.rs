@@ -9,7 +9,8 @@ use std::path::PathBuf;
 const AFTER_HELP: &str = "\
 Exit codes:
   0  success
-  1  runtime failure (no credentials, signing or cache failure; `inspect`: key expired or invalid)
+  1  runtime failure (no credentials, signing or cache failure; `inspect`: key expired or invalid;
+     `verify`: Bedrock did not take the key)
   2  usage error (unknown option, bad duration or region)
 
 Settings come from, in order: flags, environment variables, the config file
@@ -102,6 +103,8 @@ pub enum Command {
     Cache(CacheCommand),
     /// Print a ready-to-paste configuration snippet for a consumer
     Setup(SetupArgs),
+    /// Ask Bedrock whether the current key, or one read from stdin with `-`, works, and why not
+    Verify(VerifyArgs),
     /// Check the setup and explain what would go wrong
     Doctor,
     /// Print shell completions
@@ -129,6 +132,17 @@ pub enum TokenFormat {
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// `-` reads the key from stdin (never pass a key as an argument: others can read it)
+    // Checked by the command, not by clap, whose error would echo the value.
+    #[arg(value_name = "-")]
+    pub input: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = InfoFormat::Text)]
+    pub format: InfoFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// `-` reads the key from stdin: short-term `bedrock-api-key-...` or long-term `ABSK...`
     // Checked by the command, not by clap, whose error would echo the value.
     #[arg(value_name = "-")]
     pub input: Option<String>,

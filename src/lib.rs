@@ -8,6 +8,7 @@
 //! [`cache`], else [`credentials`] -> [`token`]) -> [`output`] -> stdout.
 
 pub mod awsfiles;
+pub mod bedrock;
 pub mod cache;
 pub mod cli;
 pub mod cmd;
@@ -22,6 +23,7 @@ pub mod secret;
 pub mod settings;
 pub mod token;
 pub mod ui;
+pub mod verify;
 
 use clap::Parser;
 use cli::{Cli, Command, TokenArgs};
@@ -55,6 +57,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::CredentialProcess => cmd::credential_process::run(&settings).map(|()| true)?,
         Command::Cache(c) => cmd::cache::run(&settings, c).map(|()| true)?,
         Command::Setup(args) => cmd::setup::run(&settings, args.target).map(|()| true)?,
+        Command::Verify(args) => cmd::verify::run(&settings, args)?,
         Command::Doctor => cmd::doctor::run(&settings)?,
         Command::Completions(_) => unreachable!("handled above"),
     };

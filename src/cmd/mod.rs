@@ -10,6 +10,7 @@ pub mod exec;
 pub mod inspect;
 pub mod setup;
 pub mod token;
+pub mod verify;
 pub mod write;
 
 use crate::secret::Secret;

@@ -2,6 +2,7 @@
 //! subcommands that call them, write to stdout.
 
 pub mod env;
+pub mod verify;
 
 use crate::cache::{Entry, Payload};
 use crate::duration::rfc3339;
