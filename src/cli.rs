@@ -106,7 +106,7 @@ pub enum Command {
     /// Ask Bedrock whether the current key, or one read from stdin with `-`, works, and why not
     Verify(VerifyArgs),
     /// Check the setup and explain what would go wrong
-    Doctor,
+    Doctor(DoctorArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
 }
@@ -149,6 +149,13 @@ pub struct VerifyArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = InfoFormat::Text)]
     pub format: InfoFormat,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct DoctorArgs {
+    /// After the local checks, ask Bedrock whether the key works (as `verify`)
+    #[arg(long)]
+    pub live: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

@@ -58,7 +58,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Cache(c) => cmd::cache::run(&settings, c).map(|()| true)?,
         Command::Setup(args) => cmd::setup::run(&settings, args.target).map(|()| true)?,
         Command::Verify(args) => cmd::verify::run(&settings, args)?,
-        Command::Doctor => cmd::doctor::run(&settings)?,
+        Command::Doctor(args) => cmd::doctor::run(&settings, args.live)?,
         Command::Completions(_) => unreachable!("handled above"),
     };
     Ok(if ok { 0 } else { 1 })

@@ -1,4 +1,4 @@
-//! `verify` against a fake Bedrock on loopback.
+//! `verify` and `doctor --live` against a fake Bedrock on loopback.
 //!
 //! The fake checks keys as AWS does: it decodes a short-term key, recomputes
 //! its SigV4 query signature (by hand, independently of aws-sigv4) with the
@@ -723,6 +723,45 @@ fn the_endpoint_comes_from_the_sdk_variables_and_proxies_are_honoured() {
     );
     out.assert_code(0);
     assert_eq!(fake.seen().len(), 4);
+}
+
+#[test]
+fn doctor_live_asks_bedrock_after_the_local_checks() {
+    let sb = Sandbox::new();
+    let fake = FakeBedrock::start();
+    let out = run_checked(&fake, fake.run(sb.run_static()).args(["doctor", "--live"]));
+    out.assert_code(0);
+    assert!(
+        out.stdout.contains(
+            "ok       bedrock: valid: Bedrock accepted the short-term key in us-east-1 (HTTP 200, request id 4b3f0000-fake-4000-8000-000000000001)\n"
+        ),
+        "{}",
+        out.stdout
+    );
+
+    // Without --live, no request.
+    run_checked(&fake, fake.run(sb.run_static()).arg("doctor")).assert_code(0);
+    assert_eq!(fake.seen().len(), 1);
+
+    let out = run_checked(
+        &fake,
+        fake.run(sb.run_static())
+            .env("AWS_ACCESS_KEY_ID", DENIED_AKID)
+            .env("AWS_SECRET_ACCESS_KEY", DENIED_SECRET)
+            .args(["doctor", "--live"]),
+    );
+    out.assert_code(1);
+    assert!(
+        out.stdout.contains("PROBLEM  bedrock: denied: the key is genuine, but arn:aws:iam::111122223333:user/denied may not perform bedrock:ListFoundationModels"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("; fix: attach the AWS managed policy AmazonBedrockLimitedAccess"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

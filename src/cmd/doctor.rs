@@ -11,7 +11,8 @@ use anyhow::Result;
 /// The longest AWS temporary credentials live (GetSessionToken's maximum).
 const MAX_TEMPORARY_CREDENTIALS_SECS: i64 = 36 * 3600;
 
-pub fn run(s: &Settings) -> Result<bool> {
+/// `live`: after the local checks, ask Bedrock whether the key works.
+pub fn run(s: &Settings, live: bool) -> Result<bool> {
     let files = Files::load(&s.paths);
     let mut report = Report::default();
 
@@ -145,6 +146,9 @@ pub fn run(s: &Settings) -> Result<bool> {
                         rfc3339(now_unix())
                     ),
                 );
+                if live {
+                    report.live(s, &entry);
+                }
             }
             Err(e) => {
                 let hint = e
@@ -168,6 +172,27 @@ struct Report {
 }
 
 impl Report {
+    /// `verify` for the key at hand, as one line.
+    fn live(&mut self, s: &Settings, entry: &crate::cache::Entry) {
+        use crate::output::verify::line;
+        let key = crate::output::token(entry);
+        match crate::verify::verify(s, key, Some(entry.expires_at)) {
+            Ok(v) => self.check(
+                v.status == crate::verify::Status::Valid,
+                format!("bedrock: {}", line(&v)),
+                format!(
+                    "bedrock: {}{}",
+                    line(&v),
+                    v.next
+                        .as_deref()
+                        .map(|n| format!("; fix: {n}"))
+                        .unwrap_or_default()
+                ),
+            ),
+            Err(e) => self.check(false, String::new(), format!("bedrock: {e:#}")),
+        }
+    }
+
     fn check(&mut self, ok: bool, good: String, bad: String) {
         if ok {
             self.out.push_str(&format!("ok       {good}\n"));
