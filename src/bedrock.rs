@@ -2,9 +2,10 @@
 //! `verify` and `doctor --live`. The only module that talks HTTP.
 //!
 //! It reuses the HTTP stack aws-config already links (hyper and rustls
-//! through aws-smithy-http-client), proxies from `HTTPS_PROXY`, `HTTP_PROXY`,
-//! `ALL_PROXY` and `NO_PROXY`, and never runs on the path that hands out a
-//! key: a cache hit never loads it.
+//! through aws-smithy-http-client), takes proxies from `HTTPS_PROXY`,
+//! `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` as the SDK's default HTTPS client
+//! does, and never runs on the path that hands out a key: a cache hit never
+//! reaches it.
 
 use crate::secret::Secret;
 use crate::settings::env;

@@ -212,7 +212,7 @@ fn judge(b: &Behaviour, method: &str, target: &str, authorization: &str) -> Repl
         return error(
             403,
             "InvalidSignatureException",
-            &format!("Credential should be scoped to a valid region, not '{region}'."),
+            "Credential should be scoped to a valid region.",
         );
     }
     let date = get("X-Amz-Date");
@@ -574,7 +574,7 @@ fn rejected_quotes_aws_and_its_request_id() {
             "kind": "short-term",
             "region": "eu-west-1",
             "http_status": 403,
-            "message": "Bedrock refused the short-term key in eu-west-1: \"Credential should be scoped to a valid region, not 'eu-west-1'.\"",
+            "message": "Bedrock refused the short-term key in eu-west-1: \"Credential should be scoped to a valid region.\"",
             "request_id": "4b3f0000-fake-4000-8000-000000000001",
         })
     );
