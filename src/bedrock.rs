@@ -38,18 +38,21 @@ pub struct Answer {
 }
 
 /// Where the request goes: `AWS_ENDPOINT_URL_BEDROCK`, then
-/// `AWS_ENDPOINT_URL`, as in the SDKs; else Bedrock's regional endpoint.
+/// `AWS_ENDPOINT_URL`, as in the SDKs (which also drop both when
+/// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true); else Bedrock's regional
+/// endpoint.
 pub fn endpoint(region: &str) -> String {
-    let base = env("AWS_ENDPOINT_URL_BEDROCK")
-        .or_else(|| env("AWS_ENDPOINT_URL"))
-        .unwrap_or_else(|| {
-            let suffix = if region.starts_with("cn-") {
-                "amazonaws.com.cn"
-            } else {
-                "amazonaws.com"
-            };
-            format!("https://bedrock.{region}.{suffix}")
-        });
+    let ignore =
+        env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let configured = || env("AWS_ENDPOINT_URL_BEDROCK").or_else(|| env("AWS_ENDPOINT_URL"));
+    let base = (!ignore).then(configured).flatten().unwrap_or_else(|| {
+        let suffix = if region.starts_with("cn-") {
+            "amazonaws.com.cn"
+        } else {
+            "amazonaws.com"
+        };
+        format!("https://bedrock.{region}.{suffix}")
+    });
     format!("{}/foundation-models", base.trim_end_matches('/'))
 }
 

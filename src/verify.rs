@@ -192,7 +192,7 @@ fn not_a_key(why: anyhow::Error) -> Verdict {
 pub fn classify(kind: KeyKind, region: &str, url: &str, a: &Answer) -> Verdict {
     let aws = a.message.as_deref().unwrap_or("");
     let quoted = if aws.is_empty() {
-        format!("HTTP {} with no message", a.status)
+        "no message given".to_string()
     } else {
         format!("{aws:?}")
     };
@@ -268,7 +268,7 @@ pub fn classify(kind: KeyKind, region: &str, url: &str, a: &Answer) -> Verdict {
         ),
         _ => (
             Status::Rejected,
-            format!("{url} answered HTTP {}: {quoted}", a.status),
+            format!("{url} answered, but not as Bedrock does: {quoted}"),
             Some("check AWS_ENDPOINT_URL_BEDROCK and AWS_ENDPOINT_URL: they should point at Bedrock".into()),
         ),
     };

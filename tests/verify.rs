@@ -713,6 +713,29 @@ fn the_endpoint_comes_from_the_sdk_variables_and_proxies_are_honoured() {
         "http://bedrock.us-east-1.example.invalid/foundation-models"
     );
 
+    // By default, Bedrock's regional endpoint over HTTPS, here through an
+    // HTTPS proxy that refuses the tunnel: the fake sees the CONNECT (and
+    // never the key, which would travel inside the tunnel), and nothing
+    // reaches AWS.
+    let out = run_checked(
+        &fake,
+        fake.run(sb.run_static())
+            .env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")
+            .env("HTTPS_PROXY", &fake.url)
+            .arg("verify"),
+    );
+    out.assert_code(1);
+    assert!(
+        out.stdout.starts_with(
+            "unreachable: no answer from https://bedrock.us-east-1.amazonaws.com/foundation-models: "
+        ),
+        "{}",
+        out.stdout
+    );
+    let connect = fake.seen().last().unwrap().clone();
+    assert_eq!(connect.target, "bedrock.us-east-1.amazonaws.com:443");
+    assert_eq!(connect.authorization, "");
+
     // NO_PROXY: straight to the endpoint, past a dead proxy.
     let out = run_checked(
         &fake,
@@ -722,7 +745,7 @@ fn the_endpoint_comes_from_the_sdk_variables_and_proxies_are_honoured() {
             .arg("verify"),
     );
     out.assert_code(0);
-    assert_eq!(fake.seen().len(), 4);
+    assert_eq!(fake.seen().len(), 5);
 }
 
 #[test]
