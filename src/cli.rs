@@ -9,7 +9,8 @@ use std::path::PathBuf;
 const AFTER_HELP: &str = "\
 Exit codes:
   0  success
-  1  runtime failure (no credentials, signing or cache failure; `inspect`: key expired or invalid)
+  1  runtime failure (no credentials, signing or cache failure; `inspect`: key expired or invalid;
+     `verify`: Bedrock did not take the key)
   2  usage error (unknown option, bad duration or region)
 
 Settings come from, in order: flags, environment variables, the config file
@@ -107,8 +108,10 @@ pub enum Command {
     Cache(CacheCommand),
     /// Print a ready-to-paste configuration snippet for a consumer
     Setup(SetupArgs),
+    /// Ask Bedrock whether the current key, or one read from stdin with `-`, works, and why not
+    Verify(VerifyArgs),
     /// Check the setup and explain what would go wrong
-    Doctor,
+    Doctor(DoctorArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
 }
@@ -134,11 +137,30 @@ pub enum TokenFormat {
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// `-` reads the key from stdin (never pass a key as an argument: others can read it)
-    #[arg(value_name = "-", value_parser = parse_stdin_marker)]
+    // Checked by the command, not by clap, whose error would echo the value.
+    #[arg(value_name = "-")]
     pub input: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t = InfoFormat::Text)]
     pub format: InfoFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// `-` reads the key from stdin: short-term `bedrock-api-key-...` or long-term `ABSK...`
+    // Checked by the command, not by clap, whose error would echo the value.
+    #[arg(value_name = "-")]
+    pub input: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = InfoFormat::Text)]
+    pub format: InfoFormat,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct DoctorArgs {
+    /// After the local checks, ask Bedrock whether the key works (as `verify`)
+    #[arg(long)]
+    pub live: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -263,14 +285,6 @@ pub fn parse_timeout(s: &str) -> Result<u64, String> {
 }
 
 const MAX_TIMEOUT_SECS: u64 = 3600;
-
-fn parse_stdin_marker(s: &str) -> Result<String, String> {
-    if s == "-" {
-        Ok(s.to_string())
-    } else {
-        Err("only `-` (read the key from stdin) is accepted: a key on the command line is readable by other users".into())
-    }
-}
 
 /// `--var NAME`: an identifier, and none that changes how programs load or
 /// run, or which AWS identity they use.

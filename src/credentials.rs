@@ -24,7 +24,6 @@ use aws_credential_types::provider::error::CredentialsError;
 use aws_runtime::env_config::file::{
     EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles,
 };
-use std::error::Error as _;
 use std::time::Duration;
 
 /// IMDS is probed last, and off EC2 it may never answer: keep it short so a
@@ -253,9 +252,9 @@ fn explain(
     }
 }
 
-/// The error's causes on one line, deduplicated (aws-config often repeats
-/// itself one level down).
-fn causes(err: &CredentialsError) -> String {
+/// The error's causes on one line, deduplicated (aws-config and the smithy
+/// HTTP client often repeat themselves one level down).
+pub fn causes(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut source = err.source();
     while let Some(e) = source {

@@ -8,6 +8,7 @@
 //! [`cache`], else [`credentials`] -> [`token`]) -> [`output`] -> stdout.
 
 pub mod awsfiles;
+pub mod bedrock;
 pub mod cache;
 pub mod cli;
 pub mod cmd;
@@ -24,6 +25,7 @@ pub mod secret;
 pub mod settings;
 pub mod token;
 pub mod ui;
+pub mod verify;
 
 use clap::Parser;
 use cli::{Cli, Command, TokenArgs};
@@ -67,7 +69,8 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::CredentialProcess => cmd::credential_process::run(&settings),
         Command::Cache(c) => cmd::cache::run(&settings, c),
         Command::Setup(args) => cmd::setup::run(&settings, args.target),
-        Command::Doctor => cmd::doctor::run(&settings),
+        Command::Verify(args) => cmd::verify::run(&settings, args),
+        Command::Doctor(args) => cmd::doctor::run(&settings, args.live),
         Command::Completions(_) => unreachable!("handled above"),
     }
 }

@@ -143,6 +143,19 @@ fn every_error_path_keeps_secrets_off_stderr() {
     )
     .assert_code(2);
 
+    // verify with nobody answering, and a key passed as an argument (refused
+    // without being quoted back, unlike clap's own errors).
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let run = sentinel(l.sb.run())
+        .env("AWS_ENDPOINT_URL_BEDROCK", &closed)
+        .args(["-v", "verify"]);
+    l.check_run(run, &["verify"], false, false).assert_code(1);
+    for command in ["verify", "inspect"] {
+        let run = sentinel(l.sb.run()).args([command, &l.key]);
+        l.check_run(run, &[command, "KEY"], false, false)
+            .assert_code(2);
+    }
+
     // A corrupt cache entry that holds the secrets.
     let cache = l.sb.cache_dir();
     for e in std::fs::read_dir(&cache).unwrap().flatten() {

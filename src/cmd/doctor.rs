@@ -13,7 +13,8 @@ use std::os::unix::fs::PermissionsExt;
 /// The longest AWS temporary credentials live (GetSessionToken's maximum).
 const MAX_TEMPORARY_CREDENTIALS_SECS: i64 = 36 * 3600;
 
-pub fn run(s: &Settings) -> Result<Outcome> {
+/// `live`: after the local checks, ask Bedrock whether the key works.
+pub fn run(s: &Settings, live: bool) -> Result<Outcome> {
     let req = &s.request;
     let paths = &req.paths;
     let files = Files::load(paths);
@@ -198,6 +199,9 @@ pub fn run(s: &Settings) -> Result<Outcome> {
                         rfc3339(now_unix())
                     ),
                 );
+                if live {
+                    report.live(s, &entry);
+                }
             }
             Err(e) => {
                 let hint = crate::error::Failure::of(&e)
@@ -223,6 +227,27 @@ struct Report {
 }
 
 impl Report {
+    /// `verify` for the key at hand, as one line.
+    fn live(&mut self, s: &Settings, entry: &crate::cache::Entry) {
+        use crate::output::verify::line;
+        let key = crate::output::token(entry);
+        match crate::verify::verify(s, key, Some(entry.expires_at)) {
+            Ok(v) => self.check(
+                v.status == crate::verify::Status::Valid,
+                format!("bedrock: {}", line(&v)),
+                format!(
+                    "bedrock: {}{}",
+                    line(&v),
+                    v.next
+                        .as_deref()
+                        .map(|n| format!("; fix: {n}"))
+                        .unwrap_or_default()
+                ),
+            ),
+            Err(e) => self.check(false, String::new(), format!("bedrock: {e:#}")),
+        }
+    }
+
     fn check(&mut self, ok: bool, good: String, bad: String) {
         if ok {
             self.out.push_str(&format!("ok       {good}\n"));

@@ -5,28 +5,15 @@ use super::Outcome;
 use crate::cli::{InfoFormat, InspectArgs};
 use crate::duration::{format_remaining, format_secs, now_unix, rfc3339};
 use crate::provide;
-use crate::secret::Secret;
 use crate::settings::Settings;
 use crate::token;
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use serde_json::json;
-use std::io::Read;
-
-/// Keys are about 1 KiB; read no more than this from stdin.
-const MAX_INPUT: u64 = 64 * 1024;
 
 /// Returns whether the key is still valid.
 pub fn run(s: &Settings, args: &InspectArgs) -> Result<Outcome> {
-    let (key, expires_at, profile) = match args.input {
-        Some(_) => {
-            let mut buf = Vec::new();
-            std::io::stdin()
-                .take(MAX_INPUT)
-                .read_to_end(&mut buf)
-                .context("could not read the key from stdin")?;
-            let text = Secret::new(String::from_utf8_lossy(&buf).trim().to_string());
-            (text, None, None)
-        }
+    let (key, expires_at, profile) = match &args.input {
+        Some(marker) => (super::key_from_stdin(marker)?, None, None),
         None => {
             let entry = provide::bedrock_key(s)?;
             let key = crate::output::token(&entry).clone();

@@ -10,10 +10,34 @@ pub mod exec;
 pub mod inspect;
 pub mod setup;
 pub mod token;
+pub mod verify;
 pub mod write;
 
-use anyhow::Result;
-use std::io::Write;
+use crate::secret::Secret;
+use anyhow::{Context, Result};
+use std::io::{Read, Write};
+
+/// Keys are about 1 KiB; read no more than this from stdin.
+const MAX_KEY_INPUT: u64 = 64 * 1024;
+
+/// A key from stdin (`inspect -`, `verify -`): never from an argument,
+/// which other users can read. `marker` is the argument given, which must
+/// be `-`; anything else is refused without being quoted back.
+pub fn key_from_stdin(marker: &str) -> Result<Secret> {
+    if marker != "-" {
+        return Err(crate::error::usage(
+            "only `-` (read the key from stdin) is accepted: a key on the command line is readable by other users",
+        ));
+    }
+    let mut buf = zeroize::Zeroizing::new(Vec::new());
+    std::io::stdin()
+        .take(MAX_KEY_INPUT)
+        .read_to_end(&mut buf)
+        .context("could not read the key from stdin")?;
+    Ok(Secret::new(
+        String::from_utf8_lossy(&buf).trim().to_string(),
+    ))
+}
 
 /// How a command ended, when it ran to its end: exit 0, or exit 1 for a
 /// finding (`inspect`: the key expired; `doctor`: a problem).

@@ -1,0 +1,800 @@
+//! `verify` and `doctor --live` against a fake Bedrock on loopback.
+//!
+//! The fake checks keys as AWS does: it decodes a short-term key, recomputes
+//! its SigV4 query signature (by hand, independently of aws-sigv4) with the
+//! credentials it knows at the key's own `X-Amz-Date`, and refuses expired
+//! keys and keys for other regions; it accepts a list of long-term keys; one
+//! identity lacks permission. It answers as Bedrock does: `{"message"}` JSON
+//! bodies, `x-amzn-ErrorType` and `x-amzn-RequestId` headers. It records
+//! every request, so a test can say that none was made.
+
+mod common;
+use common::*;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+const REGION: &str = "us-east-1";
+const ACCOUNT: &str = "111122223333";
+/// An identity whose keys are genuine but may not list models.
+const DENIED_AKID: &str = "AKIAI44QH8DHBEXAMPLE";
+const DENIED_SECRET: &str = "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY";
+/// The long-term key the fake accepts, and one it has never issued.
+const LONG_TERM_SECRET: &str = "bG9uZ3Rlcm1zZWNyZXRET05PVExFQUs=";
+
+fn long_term_key(secret: &str) -> String {
+    use base64::Engine;
+    let plain = format!("BedrockAPIKey-x7kq-at-{ACCOUNT}:{secret}");
+    format!(
+        "ABSK{}",
+        base64::engine::general_purpose::STANDARD.encode(plain)
+    )
+}
+
+/// What the fake saw: the request line's target and the Authorization header.
+#[derive(Debug, Clone)]
+struct Seen {
+    target: String,
+    authorization: String,
+}
+
+#[derive(Clone, Default)]
+struct Behaviour {
+    /// Seconds the fake's clock runs ahead of ours.
+    clock_ahead: u64,
+    /// Answer 503 to everything.
+    outage: bool,
+    /// Accept connections and never answer.
+    hang: bool,
+}
+
+struct FakeBedrock {
+    url: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl FakeBedrock {
+    fn start() -> FakeBedrock {
+        FakeBedrock::with(Behaviour::default())
+    }
+
+    fn with(behaviour: Behaviour) -> FakeBedrock {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let requests = AtomicU32::new(0);
+        let record = seen.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let n = requests.fetch_add(1, Ordering::SeqCst) + 1;
+                let (behaviour, record) = (behaviour.clone(), record.clone());
+                std::thread::spawn(move || serve(stream, n, &behaviour, &record));
+            }
+        });
+        FakeBedrock { url, seen }
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// bedrock-token pointed at this fake.
+    fn run(&self, run: Run) -> Run {
+        run.env("AWS_ENDPOINT_URL_BEDROCK", &self.url)
+    }
+}
+
+fn serve(stream: std::net::TcpStream, n: u32, behaviour: &Behaviour, seen: &Mutex<Vec<Seen>>) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    let mut authorization = String::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("authorization")
+        {
+            authorization = value.trim().to_string();
+        }
+    }
+    let mut parts = request_line.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    seen.lock().unwrap().push(Seen {
+        target: target.to_string(),
+        authorization: authorization.clone(),
+    });
+    if behaviour.hang {
+        std::thread::sleep(Duration::from_secs(60));
+        return;
+    }
+    let (status, error_type, body) = judge(behaviour, method, target, &authorization);
+    let mut head = format!(
+        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nx-amzn-RequestId: 4b3f0000-fake-4000-8000-{n:012}\r\nConnection: close\r\n",
+        body.len()
+    );
+    if let Some(t) = error_type {
+        head.push_str(&format!(
+            "x-amzn-ErrorType: {t}:http://internal.amazon.com/coral/com.amazon.coral.service/\r\n"
+        ));
+    }
+    let mut stream = stream;
+    let _ = write!(stream, "{head}\r\n{body}");
+}
+
+type Reply = (u16, Option<&'static str>, String);
+
+fn error(status: u16, error_type: &'static str, message: &str) -> Reply {
+    (
+        status,
+        Some(error_type),
+        serde_json::json!({ "message": message }).to_string(),
+    )
+}
+
+/// Bedrock's decision on `GET /foundation-models` with this Authorization.
+fn judge(b: &Behaviour, method: &str, target: &str, authorization: &str) -> Reply {
+    if b.outage {
+        return error(503, "ServiceUnavailableException", "Service Unavailable");
+    }
+    // Through a proxy the target is absolute: http://host/path.
+    let path = target
+        .strip_prefix("http://")
+        .map_or(target, |rest| &rest[rest.find('/').unwrap_or(rest.len())..]);
+    if method != "GET" || path != "/foundation-models" {
+        return error(404, "UnknownOperationException", "");
+    }
+    let Some(key) = authorization.strip_prefix("Bearer ") else {
+        return error(403, "AccessDeniedException", "Missing Authentication Token");
+    };
+    let invalid = || {
+        error(
+            403,
+            "AccessDeniedException",
+            "Authentication failed: Please make sure your API Key is valid.",
+        )
+    };
+    if key.starts_with("ABSK") {
+        return if key == long_term_key(LONG_TERM_SECRET) {
+            models()
+        } else {
+            invalid()
+        };
+    }
+    let Some(url) = key
+        .strip_prefix("bedrock-api-key-")
+        .and_then(|b64| {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.decode(b64).ok()
+        })
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+    else {
+        return invalid();
+    };
+    let Some(query) = url.strip_prefix("bedrock.amazonaws.com/?") else {
+        return invalid();
+    };
+    let params: Vec<(&str, &str)> = query.split('&').filter_map(|p| p.split_once('=')).collect();
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| *v)
+            .unwrap_or("")
+    };
+    let scope = get("X-Amz-Credential").replace("%2F", "/");
+    let [akid, day, region, "bedrock", "aws4_request"] = scope.split('/').collect::<Vec<_>>()[..]
+    else {
+        return invalid();
+    };
+    let (secret, arn, allowed) = match akid {
+        AKID => (SECRET, format!("arn:aws:iam::{ACCOUNT}:user/dev"), true),
+        DENIED_AKID => (
+            DENIED_SECRET,
+            format!("arn:aws:iam::{ACCOUNT}:user/denied"),
+            false,
+        ),
+        _ => {
+            return error(
+                403,
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+            );
+        }
+    };
+    if region != REGION {
+        return error(
+            403,
+            "InvalidSignatureException",
+            "Credential should be scoped to a valid region.",
+        );
+    }
+    let date = get("X-Amz-Date");
+    let signed: Vec<(&str, &str)> = params
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "X-Amz-Signature" && *k != "Version")
+        .collect();
+    if get("X-Amz-Signature") != signature(secret, date, day, region, signed) {
+        return error(
+            403,
+            "InvalidSignatureException",
+            "The request signature we calculated does not match the signature you provided.",
+        );
+    }
+    let now = unix_now() + b.clock_ahead as i64;
+    let expires: i64 = get("X-Amz-Expires").parse().unwrap_or(0);
+    if amz_date(date) + expires <= now {
+        return error(403, "AccessDeniedException", "Bearer Token has expired");
+    }
+    if !allowed {
+        return error(
+            403,
+            "AccessDeniedException",
+            &format!(
+                "User: {arn} is not authorized to perform: bedrock:ListFoundationModels because no identity-based policy allows the bedrock:ListFoundationModels action"
+            ),
+        );
+    }
+    models()
+}
+
+fn models() -> Reply {
+    (
+        200,
+        None,
+        serde_json::json!({"modelSummaries": [{
+            "modelId": "anthropic.claude-3-haiku-20240307-v1:0",
+            "modelArn": "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
+            "providerName": "Anthropic",
+        }]})
+        .to_string(),
+    )
+}
+
+/// SigV4 for a presigned `POST /` to bedrock.amazonaws.com with only the
+/// host header and an empty body: the query, sorted, is what is signed.
+fn signature(
+    secret: &str,
+    date: &str,
+    day: &str,
+    region: &str,
+    mut query: Vec<(&str, &str)>,
+) -> String {
+    query.sort();
+    let canonical_query: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let canonical_request = format!(
+        "POST\n/\n{}\nhost:bedrock.amazonaws.com\n\nhost\n{}",
+        canonical_query.join("&"),
+        hex(&sha256(b""))
+    );
+    let string_to_sign = format!(
+        "AWS4-HMAC-SHA256\n{date}\n{day}/{region}/bedrock/aws4_request\n{}",
+        hex(&sha256(canonical_request.as_bytes()))
+    );
+    let mut key = hmac(format!("AWS4{secret}").as_bytes(), day.as_bytes());
+    for part in [region, "bedrock", "aws4_request"] {
+        key = hmac(&key, part.as_bytes());
+    }
+    hex(&hmac(&key, string_to_sign.as_bytes()))
+}
+
+fn sha256(data: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(data).into()
+}
+
+/// RFC 2104 HMAC over SHA-256 (keys here are shorter than its 64-byte block).
+fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    let mut block = [0u8; 64];
+    block[..key.len()].copy_from_slice(key);
+    let mut inner = sha2::Sha256::new();
+    inner.update(block.map(|b| b ^ 0x36));
+    inner.update(data);
+    let mut outer = sha2::Sha256::new();
+    outer.update(block.map(|b| b ^ 0x5c));
+    outer.update(inner.finalize());
+    outer.finalize().into()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn amz_date(date: &str) -> i64 {
+    let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+    time::PrimitiveDateTime::parse(date, format)
+        .map(|t| t.assume_utc().unix_timestamp())
+        .unwrap_or(0)
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// Nothing of `key` on stderr, nor on stdout: the body, the signature, a
+/// long-term key's secret.
+#[track_caller]
+fn assert_no_key(out: &Out, key: &str) {
+    let body = key
+        .strip_prefix("bedrock-api-key-")
+        .or_else(|| key.strip_prefix("ABSK"))
+        .unwrap_or(key);
+    let mut secrets = vec![body[..body.len().min(40)].to_string()];
+    if key.starts_with("bedrock-api-key-") {
+        secrets.push(param(key, "X-Amz-Signature").unwrap());
+    } else {
+        secrets.push(LONG_TERM_SECRET.into());
+    }
+    for s in &secrets {
+        assert!(
+            !out.stderr.contains(s.as_str()),
+            "key on stderr:\n{}",
+            out.stderr
+        );
+        assert!(
+            !out.stdout.contains(s.as_str()),
+            "key on stdout:\n{}",
+            out.stdout
+        );
+    }
+}
+
+/// Runs, then checks that no key the fake saw leaked anywhere.
+#[track_caller]
+fn run_checked(fake: &FakeBedrock, run: Run) -> Out {
+    let out = run.output();
+    for seen in fake.seen() {
+        if let Some(key) = seen.authorization.strip_prefix("Bearer ") {
+            assert_no_key(&out, key);
+        }
+    }
+    out
+}
+
+fn json(out: &Out) -> serde_json::Value {
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
+}
+
+#[test]
+fn valid_checks_the_key_token_hands_out_through_the_cache() {
+    let sb = Sandbox::new();
+    let fake = FakeBedrock::start();
+    let out = run_checked(&fake, fake.run(sb.run_static()).args(["verify", "-v"]));
+    out.assert_code(0);
+    assert_eq!(
+        out.stdout,
+        "valid: Bedrock accepted the short-term key in us-east-1 (HTTP 200, request id 4b3f0000-fake-4000-8000-000000000001)\n"
+    );
+    assert!(
+        out.stderr.contains("asking Bedrock: GET http://127.0.0.1:"),
+        "{}",
+        out.stderr
+    );
+    // The key it asked about is the one now cached and handed out.
+    let key = sb.run_static().ok();
+    let seen = fake.seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].target, "/foundation-models");
+    assert_eq!(seen[0].authorization, format!("Bearer {}", key.trim()));
+
+    let out = run_checked(
+        &fake,
+        fake.run(sb.run_static())
+            .args(["verify", "--format", "json"]),
+    );
+    out.assert_code(0);
+    assert_eq!(out.stderr, "");
+    assert_eq!(
+        json(&out),
+        serde_json::json!({
+            "valid": true,
+            "status": "valid",
+            "kind": "short-term",
+            "region": "us-east-1",
+            "http_status": 200,
+            "message": "Bedrock accepted the short-term key in us-east-1",
+            "request_id": "4b3f0000-fake-4000-8000-000000000002",
+        })
+    );
+}
+
+#[test]
+fn a_long_term_key_from_stdin_is_checked_in_the_settings_region() {
+    let sb = Sandbox::new();
+    let fake = FakeBedrock::start();
+    let key = long_term_key(LONG_TERM_SECRET);
+    let out = fake
+        .run(sb.run())
+        .env("AWS_REGION", REGION)
+        .args(["verify", "-", "--format", "json"])
+        .stdin(format!("{key}\n"))
+        .output();
+    assert_no_key(&out, &key);
+    out.assert_code(0);
+    let doc = json(&out);
+    assert_eq!(doc["status"], "valid");
+    assert_eq!(doc["kind"], "long-term");
+    assert_eq!(doc["region"], REGION);
+    assert_eq!(fake.seen()[0].authorization, format!("Bearer {key}"));
+
+    // No region anywhere: the usual error and its hint, no request.
+    let out = fake
+        .run(sb.run())
+        .args(["verify", "-"])
+        .stdin(key.clone())
+        .output();
+    out.assert_fails(
+        1,
+        &[
+            "bedrock-token: error: no AWS region",
+            "bedrock-token: pass --region",
+        ],
+    );
+    assert_no_key(&out, &key);
+    assert_eq!(fake.seen().len(), 1);
+}
+
+#[test]
+fn denied_names_the_identity_the_action_and_the_policy() {
+    let sb = Sandbox::new();
+    let fake = FakeBedrock::start();
+    let out = run_checked(
+        &fake,
+        fake.run(sb.run_static())
+            .env("AWS_ACCESS_KEY_ID", DENIED_AKID)
+            .env("AWS_SECRET_ACCESS_KEY", DENIED_SECRET)
+            .arg("verify"),
+    );
+    out.assert_code(1);
+    assert_eq!(out.stderr, "");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{}", out.stdout);
+    assert!(
+        lines[0].starts_with(
+            "denied: the key is genuine, but arn:aws:iam::111122223333:user/denied may not perform bedrock:ListFoundationModels: Bedrock says \"User: arn:aws:iam::111122223333:user/denied is not authorized"
+        ),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].ends_with("(HTTP 403, request id 4b3f0000-fake-4000-8000-000000000001)"));
+    assert_eq!(
+        lines[1],
+        "next: attach the AWS managed policy AmazonBedrockLimitedAccess to arn:aws:iam::111122223333:user/denied, or allow bedrock:ListFoundationModels and bedrock:CallWithBearerToken in one of its policies"
+    );
+}
+
+#[test]
+fn expired_by_its_own_fields_makes_no_request() {
+    let sb = Sandbox::new();
+    let fake = FakeBedrock::start();
+    let vectors: serde_json::Value =
+        serde_json::from_str(include_str!("data/vectors.json")).unwrap();
+    // Signed 2025-01-01 for 12 hours.
+    let key = vectors["vectors"][0]["token"].as_str().unwrap();
+    let out = fake
+        .run(sb.run())
+        .args(["verify", "-", "--format", "json"])
+        .stdin(key)
+        .output();
+    assert_no_key(&out, key);
+    out.assert_code(1);
+    assert_eq!(
+        json(&out),
+        serde_json::json!({
+            "valid": false,
+            "status": "expired",
+            "kind": "short-term",
+            "region": "us-east-1",
+            "http_status": null,
+            "message": "the key expired at 2025-01-01T12:00:00Z (signed at 2025-01-01T00:00:00Z for 12h)",
+            "request_id": null,
+        })
+    );
+    assert!(fake.seen().is_empty(), "{:?}", fake.seen());
+}
+
+#[test]
+fn expired_when_bedrock_says_so() {
+    // Bedrock's clock is two hours ahead of ours: a 1-hour key is still
+    // good here and long dead there.
+    let sb = Sandbox::new();
+    let fake = FakeBedrock::with(Behaviour {
+        clock_ahead: 2 * 3600,
+        ..Behaviour::default()
+    });
+    let out = run_checked(
+        &fake,
+        fake.run(sb.run_static())
+            .args(["verify", "--duration", "1h"]),
+    );
+    out.assert_code(1);
+    assert_eq!(
+        out.stdout,
+        "expired: Bedrock says the key has expired: \"Bearer Token has expired\" (HTTP 403, request id 4b3f0000-fake-4000-8000-000000000001)\n\
+         next: make a new key (bedrock-token --refresh); if that one fails too, check the clock (timedatectl set-ntp true)\n"
+    );
+    assert_eq!(fake.seen().len(), 1);
+}
+
+#[test]
+fn not_a_bedrock_key_makes_no_request() {
+    let sb = Sandbox::new();
+    let fake = FakeBedrock::start();
+    for input in ["hello", "bedrock-api-key-!!!", "ABSKbm90IGEga2V5"] {
+        let out = fake
+            .run(sb.run())
+            .args(["verify", "-"])
+            .stdin(input)
+            .output();
+        out.assert_code(1);
+        assert!(
+            out.stdout.starts_with("rejected: not a Bedrock API key: "),
+            "{}",
+            out.stdout
+        );
+        assert!(
+            out.stdout.contains("\nnext: pass the whole key"),
+            "{}",
+            out.stdout
+        );
+        assert!(!out.stdout.contains(input), "{}", out.stdout);
+        assert_eq!(out.stderr, "");
+    }
+    assert!(fake.seen().is_empty());
+}
+
+#[test]
+fn rejected_quotes_aws_and_its_request_id() {
+    let sb = Sandbox::new();
+    let fake = FakeBedrock::start();
+
+    // A key for another region: short-term keys work only where signed.
+    let out = run_checked(
+        &fake,
+        fake.run(sb.run_static())
+            .args(["verify", "--region", "eu-west-1", "--format", "json"]),
+    );
+    out.assert_code(1);
+    assert_eq!(
+        json(&out),
+        serde_json::json!({
+            "valid": false,
+            "status": "rejected",
+            "kind": "short-term",
+            "region": "eu-west-1",
+            "http_status": 403,
+            "message": "Bedrock refused the short-term key in eu-west-1: \"Credential should be scoped to a valid region.\"",
+            "request_id": "4b3f0000-fake-4000-8000-000000000001",
+        })
+    );
+
+    // A bad signature: the right access key id, the wrong secret.
+    let out = run_checked(
+        &fake,
+        fake.run(sb.run_static())
+            .env("AWS_SECRET_ACCESS_KEY", DENIED_SECRET)
+            .args(["--no-cache", "verify"]),
+    );
+    out.assert_code(1);
+    assert!(
+        out.stdout.starts_with(
+            "rejected: Bedrock refused the short-term key in us-east-1: \"The request signature we calculated does not match the signature you provided.\" (HTTP 403, request id 4b3f0000-fake-4000-8000-000000000002)\nnext: a short-term key works only in the region it was signed for (us-east-1)"
+        ),
+        "{}",
+        out.stdout
+    );
+
+    // A long-term key Bedrock never issued, or one since revoked.
+    let key = long_term_key("cmV2b2tlZA==");
+    let out = fake
+        .run(sb.run())
+        .env("AWS_REGION", REGION)
+        .args(["verify", "-"])
+        .stdin(key.clone())
+        .output();
+    out.assert_code(1);
+    assert_no_key(&out, &key);
+    assert!(!out.stdout.contains("cmV2b2tlZA"), "{}", out.stdout);
+    assert_eq!(
+        out.stdout,
+        "rejected: Bedrock refused the long-term key in us-east-1: \"Authentication failed: Please make sure your API Key is valid.\" (HTTP 403, request id 4b3f0000-fake-4000-8000-000000000003)\n\
+         next: check in the Bedrock console (API keys) that the key exists, is active and belongs to this account; it is used in us-east-1 (--region to change)\n"
+    );
+}
+
+#[test]
+fn unreachable_when_nothing_answers_in_time_or_bedrock_fails() {
+    let sb = Sandbox::new();
+    // A closed port: at once.
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let out = sb
+        .run_static()
+        .env("AWS_ENDPOINT_URL_BEDROCK", &closed)
+        .args(["verify", "--format", "json"])
+        .output();
+    out.assert_code(1);
+    let doc = json(&out);
+    assert_eq!(doc["status"], "unreachable");
+    assert_eq!(doc["http_status"], serde_json::Value::Null);
+    let message = doc["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!("no answer from {closed}/foundation-models: ")),
+        "{message}"
+    );
+    assert!(message.contains("Connection refused"), "{message}");
+    assert!(out.elapsed < Duration::from_secs(10), "{:?}", out.elapsed);
+
+    // A 5xx.
+    let fake = FakeBedrock::with(Behaviour {
+        outage: true,
+        ..Behaviour::default()
+    });
+    let out = run_checked(&fake, fake.run(sb.run_static()).arg("verify"));
+    out.assert_code(1);
+    assert!(
+        out.stdout.starts_with(
+            "unreachable: Bedrock could not answer now: \"Service Unavailable\" (HTTP 503, request id "
+        ),
+        "{}",
+        out.stdout
+    );
+
+    // A server that takes the connection and never answers: 10 s in all.
+    let fake = FakeBedrock::with(Behaviour {
+        hang: true,
+        ..Behaviour::default()
+    });
+    let out = run_checked(&fake, fake.run(sb.run_static()).arg("verify"));
+    out.assert_code(1);
+    assert!(
+        out.stdout.starts_with("unreachable: no answer from "),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.elapsed >= Duration::from_secs(9) && out.elapsed < Duration::from_secs(13),
+        "{:?}",
+        out.elapsed
+    );
+    assert_eq!(fake.seen().len(), 1);
+}
+
+#[test]
+fn the_endpoint_comes_from_the_sdk_variables_and_proxies_are_honoured() {
+    let sb = Sandbox::new();
+    let fake = FakeBedrock::start();
+    let closed = format!("http://127.0.0.1:{}", free_port());
+
+    // AWS_ENDPOINT_URL when there is no service-specific one (and a key
+    // with a session token, which the signature covers) ...
+    let out = run_checked(
+        &fake,
+        sb.run_static()
+            .env("AWS_SESSION_TOKEN", "FQoGZXIvYXdzEXAMPLE+/=")
+            .env("AWS_ENDPOINT_URL", &fake.url)
+            .arg("verify"),
+    );
+    out.assert_code(0);
+    // ... which wins over it.
+    let out = run_checked(
+        &fake,
+        fake.run(sb.run_static())
+            .env("AWS_ENDPOINT_URL", &closed)
+            .arg("verify"),
+    );
+    out.assert_code(0);
+
+    // Through an HTTP proxy: the fake plays the proxy and sees the absolute
+    // URL of a host that does not resolve.
+    let out = run_checked(
+        &fake,
+        sb.run_static()
+            .env(
+                "AWS_ENDPOINT_URL_BEDROCK",
+                "http://bedrock.us-east-1.example.invalid/",
+            )
+            .env("HTTP_PROXY", &fake.url)
+            .arg("verify"),
+    );
+    out.assert_code(0);
+    assert_eq!(
+        fake.seen().last().unwrap().target,
+        "http://bedrock.us-east-1.example.invalid/foundation-models"
+    );
+
+    // By default, Bedrock's regional endpoint over HTTPS, here through an
+    // HTTPS proxy that refuses the tunnel: the fake sees the CONNECT (and
+    // never the key, which would travel inside the tunnel), and nothing
+    // reaches AWS.
+    let out = run_checked(
+        &fake,
+        fake.run(sb.run_static())
+            .env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")
+            .env("HTTPS_PROXY", &fake.url)
+            .arg("verify"),
+    );
+    out.assert_code(1);
+    assert!(
+        out.stdout.starts_with(
+            "unreachable: no answer from https://bedrock.us-east-1.amazonaws.com/foundation-models: "
+        ),
+        "{}",
+        out.stdout
+    );
+    let connect = fake.seen().last().unwrap().clone();
+    assert_eq!(connect.target, "bedrock.us-east-1.amazonaws.com:443");
+    assert_eq!(connect.authorization, "");
+
+    // NO_PROXY: straight to the endpoint, past a dead proxy.
+    let out = run_checked(
+        &fake,
+        fake.run(sb.run_static())
+            .env("HTTP_PROXY", &closed)
+            .env("NO_PROXY", "127.0.0.1")
+            .arg("verify"),
+    );
+    out.assert_code(0);
+    assert_eq!(fake.seen().len(), 5);
+}
+
+#[test]
+fn doctor_live_asks_bedrock_after_the_local_checks() {
+    let sb = Sandbox::new();
+    let fake = FakeBedrock::start();
+    let out = run_checked(&fake, fake.run(sb.run_static()).args(["doctor", "--live"]));
+    out.assert_code(0);
+    assert!(
+        out.stdout.contains(
+            "ok       bedrock: valid: Bedrock accepted the short-term key in us-east-1 (HTTP 200, request id 4b3f0000-fake-4000-8000-000000000001)\n"
+        ),
+        "{}",
+        out.stdout
+    );
+
+    // Without --live, no request.
+    run_checked(&fake, fake.run(sb.run_static()).arg("doctor")).assert_code(0);
+    assert_eq!(fake.seen().len(), 1);
+
+    let out = run_checked(
+        &fake,
+        fake.run(sb.run_static())
+            .env("AWS_ACCESS_KEY_ID", DENIED_AKID)
+            .env("AWS_SECRET_ACCESS_KEY", DENIED_SECRET)
+            .args(["doctor", "--live"]),
+    );
+    out.assert_code(1);
+    assert!(
+        out.stdout.contains("PROBLEM  bedrock: denied: the key is genuine, but arn:aws:iam::111122223333:user/denied may not perform bedrock:ListFoundationModels"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("; fix: attach the AWS managed policy AmazonBedrockLimitedAccess"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_key_is_never_an_argument() {
+    let sb = Sandbox::new();
+    let out = sb.run().args(["verify", "bedrock-api-key-abc"]).output();
+    out.assert_fails(2, &["argument holds a Bedrock key"]);
+    assert!(
+        !out.stderr.contains("bedrock-api-key-abc"),
+        "{}",
+        out.stderr
+    );
+}
