@@ -258,6 +258,10 @@ pub enum SetupTarget {
 pub struct CompletionsArgs {
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+    /// Write them where the shell looks (bash, zsh, fish), creating the
+    /// directory, instead of printing them
+    #[arg(long)]
+    pub install: bool,
 }
 
 pub fn parse_region(s: &str) -> Result<String, String> {

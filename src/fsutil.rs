@@ -11,6 +11,11 @@ use std::sync::atomic::{AtomicU32, Ordering};
 /// directory (created exclusively, never through a symlink), fsync, rename,
 /// fsync the directory. Readers see the old file or the new one, whole.
 pub fn atomic_write(path: &Path, content: &[u8]) -> Result<()> {
+    atomic_write_mode(path, content, 0o600)
+}
+
+/// [`atomic_write`] with another mode, for files that are not secret.
+pub fn atomic_write_mode(path: &Path, content: &[u8], mode: u32) -> Result<()> {
     static SEQ: AtomicU32 = AtomicU32::new(0);
     let dir = parent(path);
     let tmp = dir.join(format!(
@@ -23,7 +28,7 @@ pub fn atomic_write(path: &Path, content: &[u8]) -> Result<()> {
         let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
-            .mode(0o600)
+            .mode(mode)
             .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
             .open(&tmp)
             .with_context(|| format!("could not create {}", tmp.display()))?;

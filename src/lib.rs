@@ -57,7 +57,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
     let command = cli.command.unwrap_or(Command::Token(TokenArgs::default()));
     // Completions need no settings, and must work with a broken config.
     if let Command::Completions(args) = &command {
-        return cmd::completions::run(args.shell);
+        return cmd::completions::run(args);
     }
     let settings = Settings::resolve(&cli.global)?;
     match &command {

@@ -649,3 +649,96 @@ fn botocore_finds_the_region_from_env_and_exec() {
         .ok();
     assert!(!bare.contains("REGION"), "{bare}");
 }
+
+#[test]
+fn completions_install_on_a_fresh_home() {
+    let sb = Sandbox::new();
+    let home = sb.home();
+    sb.run()
+        .args(["completions", "bash", "--install"])
+        .ok_with(&["wrote", "bash-completion/completions/bedrock-token"]);
+    let bash_file = home.join(".local/share/bash-completion/completions/bedrock-token");
+    let loaded = sb
+        .command("bash")
+        .args(["-c", "source \"$1\" && complete -p bedrock-token", "bash"])
+        .arg(&bash_file)
+        .ok();
+    assert!(loaded.contains("bedrock-token"), "{loaded}");
+    sb.run()
+        .args(["completions", "zsh", "--install"])
+        .ok_with(&["_bedrock-token", "fpath+="]);
+    assert!(
+        home.join(".local/share/zsh/site-functions/_bedrock-token")
+            .is_file()
+    );
+    if let Some(fish) = tool("fish") {
+        sb.run()
+            .args(["completions", "fish", "--install"])
+            .ok_with(&["fish/completions/bedrock-token.fish"]);
+        let fish_file = home.join(".config/fish/completions/bedrock-token.fish");
+        let offered = sb
+            .command(fish)
+            .args(["-c", "source $argv[1]; complete -C 'bedrock-token '"])
+            .arg(&fish_file)
+            .ok();
+        assert!(offered.contains("credential-process"), "{offered}");
+    }
+    sb.run()
+        .args(["completions", "powershell", "--install"])
+        .output()
+        .assert_fails(2, &["no standard place"]);
+}
+
+#[test]
+fn the_direnv_snippet_watches_the_aws_files_in_use() {
+    let Some(direnv) = tool("direnv") else { return };
+    let sb = Sandbox::new();
+    let config = sb.write("elsewhere/my config", "[default]\nregion = us-east-1\n");
+    let credentials = sb.write(
+        "elsewhere/creds",
+        &format!("[default]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"),
+    );
+    let project = sb.path("project");
+    fs::create_dir_all(&project).unwrap();
+    let snippet = sb
+        .run()
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .args(["setup", "direnv"])
+        .ok();
+    fs::write(project.join(".envrc"), &snippet).unwrap();
+    let direnv_cmd = |args: &[&str]| {
+        sb.command(&direnv)
+            .args(args)
+            .env("AWS_CONFIG_FILE", &config)
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+            .env("XDG_CONFIG_HOME", sb.path("xdg-config"))
+            .env("XDG_DATA_HOME", sb.path("xdg-data"))
+            .cmd
+            .current_dir(&project)
+            .output()
+            .unwrap()
+    };
+    assert!(direnv_cmd(&["allow", "."]).status.success());
+    let out = direnv_cmd(&[
+        "exec",
+        ".",
+        "sh",
+        "-c",
+        "printf '%s\\n' \"$AWS_BEARER_TOKEN_BEDROCK\"; direnv status",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("bedrock-api-key-"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for watched in ["my config\"", "creds\""] {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with("Loaded watch:") && l.contains(watched)),
+            "direnv watches {watched}:\n{stdout}"
+        );
+    }
+}

@@ -25,9 +25,11 @@ pub fn run(s: &Settings, target: SetupTarget) -> Result<Outcome> {
     let text = match target {
         SetupTarget::Direnv => format!(
             "# .envrc: direnv exports a fresh key on entering the directory\n\
-             # (and when ~/.aws/config changes).\n\
-             watch_file ~/.aws/config\n\
-             eval \"$({base} env)\"\n"
+             # (and when the AWS config or credentials file in use changes).\n\
+             watch_file {} {}\n\
+             eval \"$({base} env)\"\n",
+            sh_quote(&s.request.paths.config.display().to_string()),
+            sh_quote(&s.request.paths.credentials.display().to_string()),
         ),
         SetupTarget::Fish => format!(
             "# ~/.config/fish/config.fish\n\

@@ -37,21 +37,7 @@ pub fn run(s: &Settings, args: &WriteArgs) -> Result<Outcome> {
 /// or directory at `path` is an error, since replacing it would break
 /// whatever the user put there.
 pub fn write_if_changed(path: &Path, content: &[u8]) -> Result<()> {
-    let meta = match fs::symlink_metadata(path) {
-        Ok(meta) => Some(meta),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
-    };
-    if let Some(meta) = &meta
-        && !meta.is_file()
-    {
-        bail!(
-            "{} is not a regular file ({}); remove it or choose another path",
-            path.display(),
-            kind_of(meta.file_type())
-        );
-    }
-    if let Some(meta) = &meta
+    if let Some(meta) = &regular_or_missing(path)?
         && meta.permissions().mode() & 0o777 == 0o600
         && fs::read(path).is_ok_and(|old| {
             Secret::new(String::from_utf8_lossy(&old))
@@ -63,6 +49,25 @@ pub fn write_if_changed(path: &Path, content: &[u8]) -> Result<()> {
         return Ok(());
     }
     crate::fsutil::atomic_write(path, content)
+}
+
+/// What is at `path`: a regular file's metadata, or `None` when nothing is
+/// there. Anything else (a symlink, FIFO, device or directory) is an error:
+/// replacing it would break whatever the user put there.
+pub fn regular_or_missing(path: &Path) -> Result<Option<fs::Metadata>> {
+    let meta = match fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
+    };
+    if !meta.is_file() {
+        bail!(
+            "{} is not a regular file ({}); remove it or choose another path",
+            path.display(),
+            kind_of(meta.file_type())
+        );
+    }
+    Ok(Some(meta))
 }
 
 /// What a non-regular file is, for the error.
@@ -79,6 +84,6 @@ fn kind_of(t: fs::FileType) -> &'static str {
     } else if t.is_block_device() || t.is_char_device() {
         "a device"
     } else {
-        "not a regular file"
+        "an unusual file type"
     }
 }
