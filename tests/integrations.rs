@@ -109,6 +109,31 @@ fn env_prints_nothing_at_all_on_failure() {
         .assert_fails(1, &["no AWS credentials"]);
 }
 
+/// direnv with `args` in `project`, with the environment of `env` (a run
+/// whose program is replaced) and direnv's own dirs in the sandbox.
+fn direnv_in(
+    sb: &Sandbox,
+    direnv: &std::path::Path,
+    project: &std::path::Path,
+    args: &[&str],
+    env: Run,
+) -> std::process::Output {
+    let mut direnv_cmd = Command::new(direnv);
+    direnv_cmd.env_clear();
+    for (k, v) in env.cmd.get_envs() {
+        if let Some(v) = v {
+            direnv_cmd.env(k, v);
+        }
+    }
+    direnv_cmd
+        .args(args)
+        .env("XDG_CONFIG_HOME", sb.path("xdg-config"))
+        .env("XDG_DATA_HOME", sb.path("xdg-data"))
+        .current_dir(project)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn direnv_loads_an_envrc_that_uses_bedrock_token() {
     let Some(direnv) = tool("direnv") else { return };
@@ -121,22 +146,7 @@ fn direnv_loads_an_envrc_that_uses_bedrock_token() {
         format!("eval \"$('{}' env)\"\n", bin()),
     )
     .unwrap();
-    let direnv_cmd = |args: &[&str]| {
-        Command::new(&direnv)
-            .args(args)
-            .current_dir(&project)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap())
-            .env("HOME", sb.home())
-            .env("XDG_CONFIG_HOME", sb.path("xdg-config"))
-            .env("XDG_DATA_HOME", sb.path("xdg-data"))
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_ACCESS_KEY_ID", AKID)
-            .env("AWS_SECRET_ACCESS_KEY", SECRET)
-            .env("AWS_REGION", "us-east-1")
-            .output()
-            .unwrap()
-    };
+    let direnv_cmd = |args: &[&str]| direnv_in(&sb, &direnv, &project, args, sb.run_static());
     assert!(direnv_cmd(&["allow", "."]).status.success());
     let out = direnv_cmd(&[
         "exec",
@@ -708,16 +718,11 @@ fn the_direnv_snippet_watches_the_aws_files_in_use() {
         .ok();
     fs::write(project.join(".envrc"), &snippet).unwrap();
     let direnv_cmd = |args: &[&str]| {
-        sb.command(&direnv)
-            .args(args)
+        let env = sb
+            .run()
             .env("AWS_CONFIG_FILE", &config)
-            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
-            .env("XDG_CONFIG_HOME", sb.path("xdg-config"))
-            .env("XDG_DATA_HOME", sb.path("xdg-data"))
-            .cmd
-            .current_dir(&project)
-            .output()
-            .unwrap()
+            .env("AWS_SHARED_CREDENTIALS_FILE", &credentials);
+        direnv_in(&sb, &direnv, &project, args, env)
     };
     assert!(direnv_cmd(&["allow", "."]).status.success());
     let out = direnv_cmd(&[
