@@ -509,6 +509,36 @@ impl Slot {
     }
 }
 
+/// A well-formed entry under cache key `key`: a key signed at `created_at`
+/// for an hour with the documented example credentials.
+#[cfg(test)]
+pub(crate) fn example_entry(key: &str, created_at: i64) -> Entry {
+    let creds = aws_credential_types::Credentials::new(
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        None,
+        None,
+        "test",
+    );
+    let at = std::time::UNIX_EPOCH + Duration::from_secs(created_at as u64);
+    Entry {
+        version: VERSION,
+        key: key.into(),
+        profile: "default".into(),
+        region: "us-east-1".into(),
+        duration: 3600,
+        created_at,
+        expires_at: created_at + 3600,
+        credentials_expire_at: None,
+        access_key_hash: sha256_hex(b"AKIAIOSFODNN7EXAMPLE"),
+        source: "test".into(),
+        aws_files: FilesStamp::default(),
+        payload: Payload::BedrockKey {
+            token: token::sign(&creds, "us-east-1", 3600, at).unwrap(),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -517,30 +547,7 @@ mod tests {
     const KEY: &str = "k";
 
     fn good_entry() -> Entry {
-        let creds = aws_credential_types::Credentials::new(
-            "AKIAIOSFODNN7EXAMPLE",
-            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-            None,
-            None,
-            "test",
-        );
-        let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
-        Entry {
-            version: VERSION,
-            key: KEY.into(),
-            profile: "default".into(),
-            region: "us-east-1".into(),
-            duration: 3600,
-            created_at: 1_800_000_000,
-            expires_at: 1_800_003_600,
-            credentials_expire_at: None,
-            access_key_hash: sha256_hex(b"AKIAIOSFODNN7EXAMPLE"),
-            source: "test".into(),
-            aws_files: FilesStamp::default(),
-            payload: Payload::BedrockKey {
-                token: token::sign(&creds, "us-east-1", 3600, at).unwrap(),
-            },
-        }
+        example_entry(KEY, 1_800_000_000)
     }
 
     fn bytes(e: &Entry) -> Vec<u8> {

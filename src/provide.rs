@@ -358,32 +358,11 @@ mod tests {
 
     /// Caches a key signed at `T` for an hour.
     fn cache_one(s: &Settings) -> Entry {
-        let creds = aws_credential_types::Credentials::new(
-            "AKIAIOSFODNN7EXAMPLE",
-            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-            None,
-            None,
-            "test",
-        );
-        let at = UNIX_EPOCH + Duration::from_secs(T as u64);
         let (cache, slot) = slot(s, Kind::BedrockKey).unwrap();
         cache.prepare().unwrap();
-        let entry = Entry {
-            version: cache::VERSION,
-            key: slot.key.clone(),
-            profile: "nowhere".into(),
-            region: "us-east-1".into(),
-            duration: 3600,
-            created_at: T,
-            expires_at: T + 3600,
-            credentials_expire_at: None,
-            access_key_hash: cache::sha256_hex(b"AKIAIOSFODNN7EXAMPLE"),
-            source: "test".into(),
-            aws_files: s.request.aws_files,
-            payload: Payload::BedrockKey {
-                token: token::sign(&creds, "us-east-1", 3600, at).unwrap(),
-            },
-        };
+        let mut entry = cache::example_entry(&slot.key, T);
+        entry.profile = s.request.profile.clone();
+        entry.aws_files = s.request.aws_files;
         slot.write(&entry).unwrap();
         entry
     }

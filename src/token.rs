@@ -30,6 +30,18 @@ pub const PREFIX: &str = "bedrock-api-key-";
 pub const HOST: &str = "bedrock.amazonaws.com";
 const ACTION: &str = "CallWithBearerToken";
 const SERVICE: &str = "bedrock";
+/// The SigV4 query parameters between `Action` and `Version`, in the order
+/// AWS's reference generator lays them out (the session token only with
+/// temporary credentials).
+const SIGNED_PARAMS: [&str; 7] = [
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Security-Token",
+    "X-Amz-Signature",
+];
 /// The longest life Bedrock accepts for a short-term key.
 pub const MAX_LIFETIME_SECS: u64 = 12 * 3600;
 
@@ -70,15 +82,7 @@ pub fn sign(creds: &Credentials, region: &str, expires_in: u64, at: SystemTime) 
             .map(|(_, v)| v.as_ref())
     };
     let mut url = format!("{HOST}/?Action={ACTION}");
-    for name in [
-        "X-Amz-Algorithm",
-        "X-Amz-Credential",
-        "X-Amz-Date",
-        "X-Amz-Expires",
-        "X-Amz-SignedHeaders",
-        "X-Amz-Security-Token",
-        "X-Amz-Signature",
-    ] {
+    for name in SIGNED_PARAMS {
         match value(name) {
             Some(v) => {
                 url.push('&');
@@ -210,18 +214,8 @@ pub fn decode(token: &str) -> Result<Decoded> {
         bail!("not a Bedrock API key: unknown Version");
     }
     let has_session_token = fields.iter().any(|(k, _)| *k == "X-Amz-Security-Token");
-    let known = [
-        "Action",
-        "X-Amz-Algorithm",
-        "X-Amz-Credential",
-        "X-Amz-Date",
-        "X-Amz-Expires",
-        "X-Amz-SignedHeaders",
-        "X-Amz-Security-Token",
-        "X-Amz-Signature",
-        "Version",
-    ];
-    if let Some((k, _)) = fields.iter().find(|(k, _)| !known.contains(k)) {
+    let known = |k: &str| k == "Action" || k == "Version" || SIGNED_PARAMS.contains(&k);
+    if let Some((k, _)) = fields.iter().find(|(k, _)| !known(k)) {
         bail!("not a Bedrock API key: unexpected parameter {k}");
     }
     let decoded = Decoded {
