@@ -331,6 +331,8 @@ mod tests {
     const T: i64 = 1_800_000_000;
 
     fn settings(dir: &std::path::Path) -> Settings {
+        // The fallback's warnings are expected here: keep the test log clean.
+        crate::ui::set_level(true, false);
         let paths = Paths {
             config: dir.join("config"),
             credentials: dir.join("credentials"),
