@@ -8,6 +8,7 @@ pub mod doctor;
 pub mod env;
 pub mod exec;
 pub mod inspect;
+pub mod key;
 pub mod setup;
 pub mod token;
 pub mod verify;
