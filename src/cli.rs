@@ -106,7 +106,7 @@ pub enum Command {
     /// List or clear cached keys and credentials
     #[command(subcommand)]
     Cache(CacheCommand),
-    /// Print a ready-to-paste configuration snippet for a consumer
+    /// Print a ready-to-paste configuration snippet for a consumer (or long-term-key)
     Setup(SetupArgs),
     /// Ask Bedrock whether the current key, or one read from stdin with `-`, works, and why not
     Verify(VerifyArgs),
@@ -255,6 +255,8 @@ pub enum SetupTarget {
     Zed,
     Fish,
     Powershell,
+    /// A long-term key (`key create --write`) handed to consumers without a shell history
+    LongTermKey,
 }
 
 #[derive(Debug, Subcommand)]

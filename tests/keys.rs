@@ -1200,3 +1200,88 @@ print(json.dumps(out, default=str))
     assert_eq!(refused["Error"]["Type"], "Sender");
     assert!(refused["ResponseMetadata"]["RequestId"].is_string());
 }
+
+#[test]
+fn inspect_and_doctor_recognise_a_long_term_key_and_never_show_its_secret() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    let key = fake.run(&sb).args(["key", "create"]).ok();
+    let out = sb.run().args(["inspect", "-"]).stdin(key.clone()).ok();
+    assert_eq!(
+        out,
+        "kind:           long-term\nuser:           BedrockAPIKey-k001\naccount:        111122223333\nexpires at:     not in the key: bedrock-token key list shows it\n"
+    );
+    let doc = json(
+        &sb.run()
+            .args(["inspect", "-", "--format", "json"])
+            .stdin(key.clone())
+            .ok(),
+    );
+    assert_eq!(
+        doc,
+        serde_json::json!({"kind": "long-term", "user": "BedrockAPIKey-k001", "account": ACCOUNT})
+    );
+
+    // doctor says which key AWS_BEARER_TOKEN_BEDROCK holds: it wins over everything.
+    let out = sb
+        .run_static()
+        .env("AWS_BEARER_TOKEN_BEDROCK", key.trim())
+        .arg("doctor")
+        .output();
+    out.assert_code(0);
+    assert!(out.stdout.contains(&format!(
+        "ok       AWS_BEARER_TOKEN_BEDROCK is set: the AWS SDKs use it before any other credential; it holds a long-term key of BedrockAPIKey-k001 in account {ACCOUNT}"
+    )), "{}", out.stdout);
+    assert_no_secret(&fake, &out.stdout);
+    assert_no_secret(&fake, &out.stderr);
+
+    let short = sb.run_static().ok();
+    let out = sb
+        .run_static()
+        .env("AWS_BEARER_TOKEN_BEDROCK", short.trim())
+        .arg("doctor")
+        .ok();
+    assert!(
+        out.contains("it holds a short-term key for us-east-1 that expires at "),
+        "{out}"
+    );
+    assert!(!out.contains(&short.trim()[16..60]), "{out}");
+
+    let vectors: serde_json::Value =
+        serde_json::from_str(include_str!("data/vectors.json")).unwrap();
+    let old = vectors["vectors"][0]["token"].as_str().unwrap();
+    let out = sb
+        .run_static()
+        .env("AWS_BEARER_TOKEN_BEDROCK", old)
+        .arg("doctor")
+        .output();
+    out.assert_code(1);
+    assert!(out.stdout.contains(
+        "PROBLEM  AWS_BEARER_TOKEN_BEDROCK is set: the AWS SDKs use it before any other credential, and it holds a short-term key for us-east-1 that expired at 2025-01-01T12:00:00Z; fix: unset AWS_BEARER_TOKEN_BEDROCK"
+    ), "{}", out.stdout);
+
+    // Without it, doctor says nothing about it.
+    assert!(
+        !sb.run_static()
+            .arg("doctor")
+            .ok()
+            .contains("AWS_BEARER_TOKEN_BEDROCK")
+    );
+}
+
+#[test]
+fn setup_shows_how_to_hand_over_a_long_term_key_without_a_shell_history() {
+    let sb = Sandbox::new();
+    let out = sb
+        .run_static()
+        .args(["--profile", "default", "setup", "long-term-key"])
+        .ok();
+    for needle in [
+        "key create --expires 30 --write ~/.config/bedrock-token/bedrock.key",
+        "\"apiKey\": \"{file:~/.config/bedrock-token/bedrock.key}\"",
+        "sh -c 'AWS_BEARER_TOKEN_BEDROCK=$(cat ~/.config/bedrock-token/bedrock.key) exec claude'",
+        "key rotate --expires 30 --write ~/.config/bedrock-token/bedrock.key",
+    ] {
+        assert!(out.contains(needle), "{needle} in\n{out}");
+    }
+}
