@@ -8,7 +8,7 @@
 //! reaches it.
 
 use crate::secret::Secret;
-use crate::settings::env;
+use crate::settings::endpoint_override;
 use anyhow::{Context, Result};
 use aws_smithy_http_client::Connector;
 use aws_smithy_http_client::proxy::ProxyConfig;
@@ -42,10 +42,7 @@ pub struct Answer {
 /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true); else Bedrock's regional
 /// endpoint.
 pub fn endpoint(region: &str) -> Result<String> {
-    let ignore =
-        env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")?.is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let configured = env("AWS_ENDPOINT_URL_BEDROCK")?.or(env("AWS_ENDPOINT_URL")?);
-    let base = configured.filter(|_| !ignore).unwrap_or_else(|| {
+    let base = endpoint_override("AWS_ENDPOINT_URL_BEDROCK")?.unwrap_or_else(|| {
         let suffix = if region.starts_with("cn-") {
             "amazonaws.com.cn"
         } else {

@@ -106,12 +106,15 @@ pub enum Command {
     /// List or clear cached keys and credentials
     #[command(subcommand)]
     Cache(CacheCommand),
-    /// Print a ready-to-paste configuration snippet for a consumer
+    /// Print a ready-to-paste configuration snippet for a consumer (or long-term-key)
     Setup(SetupArgs),
     /// Ask Bedrock whether the current key, or one read from stdin with `-`, works, and why not
     Verify(VerifyArgs),
     /// Check the setup and explain what would go wrong
     Doctor(DoctorArgs),
+    /// Create, list, rotate, deactivate and delete Bedrock long-term API keys (IAM)
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// Print shell completions
     Completions(CompletionsArgs),
 }
@@ -252,6 +255,80 @@ pub enum SetupTarget {
     Zed,
     Fish,
     Powershell,
+    /// A long-term key (`key create --write`) handed to consumers without a shell history
+    LongTermKey,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create a long-term key for an IAM user; print it (or --write it) once
+    Create(KeyNewArgs),
+    /// List long-term keys: id, user, status, created, expires, days left (never a secret)
+    List(KeyListArgs),
+    /// Replace the user's key: make room, create, deliver, then deactivate the old one
+    Rotate(KeyRotateArgs),
+    /// Make a key usable again
+    Activate(KeyIdArgs),
+    /// Make a key unusable, keeping it for rollback
+    Deactivate(KeyIdArgs),
+    /// Delete a key for good
+    Delete(KeyDeleteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeyNewArgs {
+    /// The IAM user [default: the caller's]
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+    /// Lifetime: days (`30`, `30d`, 1 to 36600) or `never`
+    #[arg(long, value_name = "DAYS|never", default_value = "30", value_parser = crate::iam::parse_expires)]
+    pub expires: crate::iam::Expiry,
+    /// Write the key to PATH (atomically, mode 0600) instead of stdout
+    #[arg(long, value_name = "PATH")]
+    pub write: Option<PathBuf>,
+    /// Output format: the key (text) or {"id","user","alias","status","created","expires","key"}
+    #[arg(long, value_enum, default_value_t = InfoFormat::Text)]
+    pub format: InfoFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyRotateArgs {
+    #[command(flatten)]
+    pub new: KeyNewArgs,
+    /// Ask Bedrock whether the new key works before deactivating the old one
+    #[arg(long)]
+    pub verify: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyListArgs {
+    /// The IAM user [default: the caller's]
+    #[arg(long, value_name = "NAME", conflicts_with = "all_users")]
+    pub user: Option<String>,
+    /// Every user's keys in the account
+    #[arg(long)]
+    pub all_users: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = InfoFormat::Text)]
+    pub format: InfoFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyIdArgs {
+    /// The key's id (ServiceSpecificCredentialId), as `key list` shows it
+    pub id: String,
+    /// The IAM user [default: the caller's]
+    #[arg(long, value_name = "NAME")]
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyDeleteArgs {
+    #[command(flatten)]
+    pub key: KeyIdArgs,
+    /// Do not ask; needed when not at a terminal
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]

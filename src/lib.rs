@@ -16,6 +16,7 @@ pub mod credentials;
 pub mod duration;
 pub mod error;
 pub mod fsutil;
+pub mod iam;
 pub mod login;
 pub mod output;
 pub mod process;
@@ -71,6 +72,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Setup(args) => cmd::setup::run(&settings, args.target),
         Command::Verify(args) => cmd::verify::run(&settings, args),
         Command::Doctor(args) => cmd::doctor::run(&settings, args.live),
+        Command::Key(c) => cmd::key::run(&settings, c),
         Command::Completions(_) => unreachable!("handled above"),
     }
 }

@@ -212,10 +212,21 @@ fn report(entry: &Entry, how: &str, slot: &Slot, now: i64) {
     ));
 }
 
-/// Resolves credentials and signs (or, for credential-process, keeps them).
-/// The AWS files' fingerprint stored is the request's, taken before the
-/// files were read, so an edit during the call makes the entry stale.
-fn make(s: &Settings, kind: Kind, clock: Clock) -> Result<Entry> {
+/// The profile's AWS credentials, resolved now, for calls signed in
+/// `region`: the profile must exist, an expired login may be renewed
+/// (`--login`), and credentials already expired are an error that says how
+/// to renew them. Also used by `key`, which calls IAM with them.
+pub fn credentials(s: &Settings, region: &str) -> Result<credentials::Resolved> {
+    credentials_at(s, || Ok(region.to_string()), &now_unix).map(|(resolved, ..)| resolved)
+}
+
+/// [`credentials`], with the region (asked for once the profile is known
+/// to exist) and the instant (by `clock`) they were found valid.
+fn credentials_at(
+    s: &Settings,
+    region: impl FnOnce() -> Result<String>,
+    clock: Clock,
+) -> Result<(credentials::Resolved, String, i64)> {
     let req = &s.request;
     let profile = &req.profile;
     let files = Files::load(&req.paths);
@@ -231,19 +242,16 @@ fn make(s: &Settings, kind: Kind, clock: Clock) -> Result<Entry> {
             ),
         ));
     }
-    let region = req.region()?.to_string();
+    let region = region()?;
     let resolved = crate::login::with_login(s, &files, || {
         // Children of the chain (credential_process) see who asked, so one
         // that runs us for the same profile stops at once.
         let _marker = recursion::Marker::enter(profile);
         credentials::resolve(req, &region, files.get(profile, "role_arn"))
     })?;
-
-    // Whole seconds, as X-Amz-Date carries them.
-    let created_at = clock();
-    let at = UNIX_EPOCH + Duration::from_secs(created_at as u64);
+    let now = clock();
     if let Some(exp) = resolved.expires_at
-        && exp <= created_at
+        && exp <= now
     {
         return Err(with_hint(
             format!(
@@ -257,6 +265,19 @@ fn make(s: &Settings, kind: Kind, clock: Clock) -> Result<Entry> {
                 .unwrap_or_else(|| "renew the credentials of the profile and try again".into()),
         ));
     }
+    Ok((resolved, region, now))
+}
+
+/// Resolves credentials and signs (or, for credential-process, keeps them).
+/// The AWS files' fingerprint stored is the request's, taken before the
+/// files were read, so an edit during the call makes the entry stale.
+fn make(s: &Settings, kind: Kind, clock: Clock) -> Result<Entry> {
+    let req = &s.request;
+    let profile = &req.profile;
+    // Whole seconds, as X-Amz-Date carries them.
+    let (resolved, region, created_at) =
+        credentials_at(s, || Ok(req.region()?.to_string()), clock)?;
+    let at = UNIX_EPOCH + Duration::from_secs(created_at as u64);
     let creds = &resolved.credentials;
     let access_key_hash = cache::sha256_hex(creds.access_key_id().as_bytes());
     let (payload, duration, expires_at) = match kind {

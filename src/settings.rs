@@ -288,6 +288,16 @@ pub fn env(name: &str) -> Result<Option<String>> {
     }
 }
 
+/// A configured endpoint, as the AWS SDKs take it: the service's own
+/// variable (`AWS_ENDPOINT_URL_BEDROCK`), then `AWS_ENDPOINT_URL`; neither
+/// when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true.
+pub fn endpoint_override(service_var: &str) -> Result<Option<String>> {
+    let ignore =
+        env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")?.is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let configured = env(service_var)?.or(env("AWS_ENDPOINT_URL")?);
+    Ok(configured.filter(|_| !ignore))
+}
+
 /// `HOME`, when set, UTF-8 and absolute: a relative one would put files
 /// under the working directory.
 fn home() -> Result<Option<String>> {

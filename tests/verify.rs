@@ -14,7 +14,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 const REGION: &str = "us-east-1";
 const ACCOUNT: &str = "111122223333";
@@ -278,48 +278,7 @@ fn signature(
         "AWS4-HMAC-SHA256\n{date}\n{day}/{region}/bedrock/aws4_request\n{}",
         hex(&sha256(canonical_request.as_bytes()))
     );
-    let mut key = hmac(format!("AWS4{secret}").as_bytes(), day.as_bytes());
-    for part in [region, "bedrock", "aws4_request"] {
-        key = hmac(&key, part.as_bytes());
-    }
-    hex(&hmac(&key, string_to_sign.as_bytes()))
-}
-
-fn sha256(data: &[u8]) -> [u8; 32] {
-    use sha2::Digest;
-    sha2::Sha256::digest(data).into()
-}
-
-/// RFC 2104 HMAC over SHA-256 (keys here are shorter than its 64-byte block).
-fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
-    use sha2::Digest;
-    let mut block = [0u8; 64];
-    block[..key.len()].copy_from_slice(key);
-    let mut inner = sha2::Sha256::new();
-    inner.update(block.map(|b| b ^ 0x36));
-    inner.update(data);
-    let mut outer = sha2::Sha256::new();
-    outer.update(block.map(|b| b ^ 0x5c));
-    outer.update(inner.finalize());
-    outer.finalize().into()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn amz_date(date: &str) -> i64 {
-    let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
-    time::PrimitiveDateTime::parse(date, format)
-        .map(|t| t.assume_utc().unix_timestamp())
-        .unwrap_or(0)
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
+    sign(secret, day, region, "bedrock", &string_to_sign)
 }
 
 /// Nothing of `key` on stderr, nor on stdout: the body, the signature, a

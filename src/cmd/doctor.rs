@@ -10,6 +10,9 @@ use crate::settings::{CacheDir, Settings};
 use anyhow::Result;
 use std::os::unix::fs::PermissionsExt;
 
+/// The variable SDKs read a Bedrock API key from, before any other credential.
+const BEARER_VAR: &str = crate::cmd::env::TOKEN_VAR;
+
 /// The longest AWS temporary credentials live (GetSessionToken's maximum).
 const MAX_TEMPORARY_CREDENTIALS_SECS: i64 = 36 * 3600;
 
@@ -80,6 +83,10 @@ pub fn run(s: &Settings, live: bool) -> Result<Outcome> {
             "no region for profile {profile}; fix: pass --region, set AWS_REGION, or aws configure set region us-east-1 --profile {profile}"
         ),
     );
+
+    if let Some(bearer) = crate::settings::env(BEARER_VAR)? {
+        report.bearer(&crate::secret::Secret::new(bearer));
+    }
 
     // Static keys in the credentials file win over a credential_process in
     // the config file for the same profile.
@@ -245,6 +252,54 @@ impl Report {
                 ),
             ),
             Err(e) => self.check(false, String::new(), format!("bedrock: {e:#}")),
+        }
+    }
+
+    /// A key already in the environment wins over every other credential in
+    /// the SDKs: say which kind it is and, for a short-term one, when it dies.
+    fn bearer(&mut self, key: &crate::secret::Secret) {
+        use crate::duration::format_remaining;
+        let set = format!("{BEARER_VAR} is set: the AWS SDKs use it before any other credential");
+        let fix = format!(
+            "fix: unset {BEARER_VAR}, or set it from bedrock-token (bedrock-token exec -- CMD)"
+        );
+        if key.expose().starts_with(crate::verify::LONG_TERM_PREFIX) {
+            match crate::verify::decode_long_term(key.expose()) {
+                Ok(long) => self.check(
+                    true,
+                    format!(
+                        "{set}; it holds a long-term key of {} in account {} (its expiry: bedrock-token key list)",
+                        long.user, long.account
+                    ),
+                    String::new(),
+                ),
+                Err(e) => self.check(false, String::new(), format!("{set}, but it holds no usable key: {e:#}; {fix}")),
+            }
+            return;
+        }
+        match crate::token::decode(key.expose()) {
+            Ok(d) => {
+                let left = d.expires_at() - now_unix();
+                self.check(
+                    left > 0,
+                    format!(
+                        "{set}; it holds a short-term key for {} that expires at {} ({} left)",
+                        d.region,
+                        rfc3339(d.expires_at()),
+                        format_remaining(left)
+                    ),
+                    format!(
+                        "{set}, and it holds a short-term key for {} that expired at {}; {fix}",
+                        d.region,
+                        rfc3339(d.expires_at())
+                    ),
+                );
+            }
+            Err(e) => self.check(
+                false,
+                String::new(),
+                format!("{set}, but it holds no usable key: {e:#}; {fix}"),
+            ),
         }
     }
 

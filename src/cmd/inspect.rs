@@ -1,5 +1,7 @@
-//! `bedrock-token inspect [-]`: what a key holds, never its signature or
-//! session token. Exit 1 when it has expired or is not a Bedrock key.
+//! `bedrock-token inspect [-]`: what a key holds, never its signature,
+//! session token or secret. Exit 1 when it has expired or is not a Bedrock
+//! key. A long-term key (`ABSK...`) shows its user and account only: its
+//! expiry lives in IAM (`key list`).
 
 use super::Outcome;
 use crate::cli::{InfoFormat, InspectArgs};
@@ -7,6 +9,7 @@ use crate::duration::{format_remaining, format_secs, now_unix, rfc3339};
 use crate::provide;
 use crate::settings::Settings;
 use crate::token;
+use crate::verify::{LONG_TERM_PREFIX, LongTerm, decode_long_term};
 use anyhow::{Result, anyhow};
 use serde_json::json;
 
@@ -20,6 +23,11 @@ pub fn run(s: &Settings, args: &InspectArgs) -> Result<Outcome> {
             (key, Some(entry.expires_at), Some(entry.profile))
         }
     };
+    if key.expose().starts_with(LONG_TERM_PREFIX) {
+        let long = decode_long_term(key.expose()).map_err(|e| anyhow!("{e:#}"))?;
+        drop(key);
+        return super::print(&long_term(&long, args.format)?);
+    }
     let decoded = token::decode(key.expose()).map_err(|e| anyhow!("{e:#}"))?;
     let now = now_unix();
     let expires_at = expires_at.unwrap_or_else(|| decoded.expires_at());
@@ -28,6 +36,7 @@ pub fn run(s: &Settings, args: &InspectArgs) -> Result<Outcome> {
     let text = match args.format {
         InfoFormat::Json => {
             let mut doc = json!({
+                "kind": "short-term",
                 "region": decoded.region,
                 "access_key_id": decoded.masked_access_key_id(),
                 "session_token": decoded.has_session_token,
@@ -43,7 +52,7 @@ pub fn run(s: &Settings, args: &InspectArgs) -> Result<Outcome> {
             format!("{}\n", serde_json::to_string_pretty(&doc)?)
         }
         InfoFormat::Text => {
-            let mut t = String::new();
+            let mut t = String::from("kind:           short-term\n");
             if let Some(p) = profile {
                 t.push_str(&format!("profile:        {p}\n"));
             }
@@ -78,5 +87,24 @@ pub fn run(s: &Settings, args: &InspectArgs) -> Result<Outcome> {
         Outcome::Success
     } else {
         Outcome::Problem
+    })
+}
+
+/// A long-term key's owner; never its secret.
+fn long_term(long: &LongTerm, format: InfoFormat) -> Result<String> {
+    const EXPIRY: &str = "not in the key: bedrock-token key list shows it";
+    Ok(match format {
+        InfoFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&json!({
+                "kind": "long-term",
+                "user": long.user,
+                "account": long.account,
+            }))?
+        ),
+        InfoFormat::Text => format!(
+            "kind:           long-term\nuser:           {}\naccount:        {}\nexpires at:     {EXPIRY}\n",
+            long.user, long.account
+        ),
     })
 }

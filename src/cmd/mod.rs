@@ -8,6 +8,7 @@ pub mod doctor;
 pub mod env;
 pub mod exec;
 pub mod inspect;
+pub mod key;
 pub mod setup;
 pub mod token;
 pub mod verify;
@@ -51,13 +52,24 @@ pub enum Outcome {
 /// not an error; a stdout that was closed when we started is, since the
 /// output was not delivered.
 pub fn print(text: &str) -> Result<Outcome> {
-    if crate::process::stdout_was_closed() {
-        anyhow::bail!("stdout is closed: nothing was delivered");
-    }
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match write_stdout(text)? {
         Ok(()) => Ok(Outcome::Success),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Outcome::Success),
         Err(e) => Err(anyhow::anyhow!("could not write to stdout: {e}")),
     }
+}
+
+/// [`print`] for output that exists only once (a new long-term key): a
+/// reader that went away is an error too, since the output is lost.
+pub fn deliver(text: &str) -> Result<()> {
+    write_stdout(text)?.map_err(|e| anyhow::anyhow!("could not write to stdout: {e}"))
+}
+
+/// The write's own result inside; outside, a stdout closed from the start.
+fn write_stdout(text: &str) -> Result<std::io::Result<()>> {
+    if crate::process::stdout_was_closed() {
+        anyhow::bail!("stdout is closed: nothing was delivered");
+    }
+    let mut out = std::io::stdout().lock();
+    Ok(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
 }

@@ -97,6 +97,28 @@ pub fn run(s: &Settings, target: SetupTarget) -> Result<Outcome> {
                 "language_models": { "bedrock": { "authentication_method": "api_key", "region": region } }
             }))?
         ),
+        SetupTarget::LongTermKey => format!(
+            "# A Bedrock long-term API key, shown once: write it straight to a file\n\
+             # (mode 0600), so it never passes through a terminal or a shell history.\n\
+             mkdir -p -m 700 ~/.config/bedrock-token\n\
+             {base} key create --expires 30 --write ~/.config/bedrock-token/bedrock.key\n\
+             \n\
+             # Consumers that read a file: point them at it, e.g. opencode.json\n{}\n\
+             \n\
+             # Consumers that read AWS_BEARER_TOKEN_BEDROCK: set it from the file as\n\
+             # the program starts, never typed or exported in your shell:\n\
+             sh -c 'AWS_BEARER_TOKEN_BEDROCK=$(cat ~/.config/bedrock-token/bedrock.key) exec claude'\n\
+             \n\
+             # Before it expires (bedrock-token key list flags it a week ahead), rotate:\n\
+             # the new key goes to the same file, then the old one is deactivated.\n\
+             {base} key rotate --expires 30 --write ~/.config/bedrock-token/bedrock.key\n",
+            serde_json::to_string_pretty(&json!({
+                "provider": { "amazon-bedrock": { "options": {
+                    "region": region,
+                    "apiKey": "{file:~/.config/bedrock-token/bedrock.key}"
+                } } }
+            }))?
+        ),
     };
     super::print(&text)
 }

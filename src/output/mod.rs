@@ -7,6 +7,7 @@ pub mod credential_process;
 pub mod env;
 pub mod exec_credential;
 pub mod json;
+pub mod keys;
 pub mod verify;
 
 use crate::cache::{Entry, Payload};

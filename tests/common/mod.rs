@@ -506,3 +506,51 @@ pub fn param(token: &str, name: &str) -> Option<String> {
         .split('&')
         .find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(str::to_string))
 }
+
+// SigV4 by hand, independently of aws-sigv4, for the fake services.
+
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(data).into()
+}
+
+/// RFC 2104 HMAC over SHA-256 (keys here are shorter than its 64-byte block).
+pub fn hmac(key: &[u8], data: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    let mut block = [0u8; 64];
+    block[..key.len()].copy_from_slice(key);
+    let mut inner = sha2::Sha256::new();
+    inner.update(block.map(|b| b ^ 0x36));
+    inner.update(data);
+    let mut outer = sha2::Sha256::new();
+    outer.update(block.map(|b| b ^ 0x5c));
+    outer.update(inner.finalize());
+    outer.finalize().into()
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn amz_date(date: &str) -> i64 {
+    let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+    time::PrimitiveDateTime::parse(date, format)
+        .map(|t| t.assume_utc().unix_timestamp())
+        .unwrap_or(0)
+}
+
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// The SigV4 signature of `string_to_sign`: HMAC chain over the scope.
+pub fn sign(secret: &str, day: &str, region: &str, service: &str, string_to_sign: &str) -> String {
+    let mut key = hmac(format!("AWS4{secret}").as_bytes(), day.as_bytes());
+    for part in [region, service, "aws4_request"] {
+        key = hmac(&key, part.as_bytes());
+    }
+    hex(&hmac(&key, string_to_sign.as_bytes()))
+}

@@ -1,0 +1,1287 @@
+//! `key`: Bedrock long-term API keys against a fake IAM on loopback.
+//!
+//! moto has no service-specific credentials, so the fake speaks IAM's Query
+//! API itself: form POSTs with `Action=` and `Version=2010-05-08`, answers
+//! in the XML shapes of the 2010-05-08 model (checked with botocore's own
+//! parser below), errors as `<ErrorResponse>` with IAM's codes and HTTP
+//! statuses. It keeps the two-keys-per-user limit, expiry and statuses, and
+//! recomputes the SigV4 signature of every request from the test
+//! credentials, refusing (and recording) any that does not match.
+
+mod common;
+use common::*;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+const ACCOUNT: &str = "111122223333";
+const XMLNS: &str = "https://iam.amazonaws.com/doc/2010-05-08/";
+/// Credentials of an assumed role: not an IAM user.
+const ROLE_AKID: &str = "ASIAROLEEXAMPLE00001";
+const ROLE_SECRET: &str = "roleSecretKeyEXAMPLEroleSecretKeyEXAMPLE";
+const ROLE_TOKEN: &str = "FwoGZXIvYXdzROLESESSIONTOKENEXAMPLE";
+
+#[derive(Debug, Clone)]
+struct Cred {
+    id: String,
+    user: String,
+    alias: String,
+    secret: String,
+    status: &'static str,
+    created: i64,
+    expires: Option<i64>,
+}
+
+/// One request as the fake saw it.
+#[derive(Debug, Clone)]
+struct Seen {
+    action: String,
+    params: Vec<(String, String)>,
+    /// The signature matched one recomputed with the test credentials.
+    signed: bool,
+    /// The region and service of the credential scope.
+    scope: String,
+}
+
+/// One answer, for botocore's parser.
+#[derive(Debug, Clone, serde::Serialize)]
+struct Answer {
+    action: String,
+    status: u16,
+    body: String,
+}
+
+#[derive(Default)]
+struct State {
+    creds: Vec<Cred>,
+    seq: u32,
+    /// Actions that fail: (action, HTTP status, code).
+    fail: Vec<(String, u16, String)>,
+    seen: Vec<Seen>,
+    answers: Vec<Answer>,
+}
+
+struct FakeIam {
+    url: String,
+    state: Arc<Mutex<State>>,
+}
+
+impl FakeIam {
+    fn start() -> FakeIam {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        let state = Arc::new(Mutex::new(State::default()));
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let state = shared.clone();
+                std::thread::spawn(move || serve(stream, &state));
+            }
+        });
+        FakeIam { url, state }
+    }
+
+    /// bedrock-token pointed at this fake, as user dev.
+    fn run(&self, sb: &Sandbox) -> Run {
+        sb.run_static().env("AWS_ENDPOINT_URL_IAM", &self.url)
+    }
+
+    /// A key made outside the tool, created `age_days` ago.
+    fn seed(
+        &self,
+        user: &str,
+        status: &'static str,
+        age_days: i64,
+        expires_in_days: Option<i64>,
+    ) -> String {
+        let mut st = self.state.lock().unwrap();
+        let now = unix_now();
+        let cred = new_cred(
+            &mut st,
+            user,
+            now - age_days * 86_400,
+            expires_in_days.map(|d| now + d * 86_400),
+        );
+        let id = cred.id.clone();
+        st.creds.push(Cred { status, ..cred });
+        id
+    }
+
+    fn fail(&self, action: &str, status: u16, code: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .fail
+            .push((action.into(), status, code.into()));
+    }
+
+    fn creds(&self) -> Vec<Cred> {
+        self.state.lock().unwrap().creds.clone()
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.state.lock().unwrap().seen.clone()
+    }
+
+    fn actions(&self) -> Vec<String> {
+        self.seen().into_iter().map(|s| s.action).collect()
+    }
+
+    /// Every request so far was signed with the test credentials for IAM in us-east-1.
+    #[track_caller]
+    fn assert_all_signed(&self) {
+        let seen = self.seen();
+        assert!(!seen.is_empty());
+        for s in &seen {
+            assert!(s.signed, "unsigned or badly signed: {s:?}");
+            assert_eq!(s.scope, "us-east-1/iam", "{s:?}");
+        }
+    }
+
+    fn status_of(&self, id: &str) -> Option<&'static str> {
+        self.creds().iter().find(|c| c.id == id).map(|c| c.status)
+    }
+}
+
+fn new_cred(st: &mut State, user: &str, created: i64, expires: Option<i64>) -> Cred {
+    use base64::Engine;
+    st.seq += 1;
+    let n = st.seq;
+    let alias = format!("BedrockAPIKey-k{n:03}-at-{ACCOUNT}");
+    let secret = format!(
+        "ABSK{}",
+        base64::engine::general_purpose::STANDARD
+            .encode(format!("{alias}:U0VDUkVUc2VjcmV0LONGTERM{n:04}"))
+    );
+    Cred {
+        id: format!("ACCAFAKEKEY{n:09}"),
+        user: user.into(),
+        alias,
+        secret,
+        status: "Active",
+        created,
+        expires,
+    }
+}
+
+fn serve(stream: std::net::TcpStream, state: &Mutex<State>) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    let mut headers: Vec<(String, String)> = Vec::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+        }
+    }
+    let header = |n: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == n)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let length: usize = header("content-length").parse().unwrap_or(0);
+    let mut body = vec![0; length];
+    let _ = reader.read_exact(&mut body);
+    let params = form(&String::from_utf8_lossy(&body));
+    let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let action = get("Action").unwrap_or_default();
+    let (caller, scope, signed) = check_signature(&request_line, &headers, &body);
+
+    let mut st = state.lock().unwrap();
+    st.seen.push(Seen {
+        action: action.clone(),
+        params: params.clone(),
+        signed,
+        scope,
+    });
+    let n = st.seen.len();
+    let (status, xml) = if !signed {
+        error(
+            403,
+            "SignatureDoesNotMatch",
+            "The request signature we calculated does not match the signature you provided.",
+        )
+    } else if get("Version").as_deref() != Some("2010-05-08") {
+        error(400, "InvalidAction", "Could not find operation for version")
+    } else if let Some((_, status, code)) = st.fail.iter().find(|(a, ..)| *a == action).cloned() {
+        error(status, &code, &format!("{action} fails here ({code})"))
+    } else {
+        handle(&mut st, &action, &get, caller)
+    };
+    let body = match status {
+        200 => format!(
+            "<{action}Response xmlns=\"{XMLNS}\">\n{xml}  <ResponseMetadata>\n    <RequestId>7a62c49f-347e-4fc4-9331-{n:012}</RequestId>\n  </ResponseMetadata>\n</{action}Response>\n"
+        ),
+        _ => format!(
+            "<ErrorResponse xmlns=\"{XMLNS}\">\n  {xml}\n  <RequestId>7a62c49f-347e-4fc4-9331-{n:012}</RequestId>\n</ErrorResponse>\n"
+        ),
+    };
+    st.answers.push(Answer {
+        action: action.clone(),
+        status,
+        body: body.clone(),
+    });
+    drop(st);
+    let mut stream = stream;
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status} X\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nx-amzn-RequestId: 7a62c49f-347e-4fc4-9331-{n:012}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+}
+
+/// `a=b&c=d` with `+` and `%XX` decoded.
+fn form(body: &str) -> Vec<(String, String)> {
+    let decode = |s: &str| {
+        let bytes = s.replace('+', " ").into_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%'
+                && i + 2 < bytes.len()
+                && let Ok(b) =
+                    u8::from_str_radix(&String::from_utf8_lossy(&bytes[i + 1..i + 3]), 16)
+            {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+            out.push(bytes[i]);
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    body.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// Recomputes the request's SigV4 signature. Returns the caller's user
+/// (`None` for the assumed role), the scope's `region/service`, and whether
+/// the signature matched.
+fn check_signature(
+    request_line: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> (Option<&'static str>, String, bool) {
+    let header = |n: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == n)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    let auth = header("authorization");
+    let Some(rest) = auth.strip_prefix("AWS4-HMAC-SHA256 ") else {
+        return (None, String::new(), false);
+    };
+    let field = |name: &str| {
+        rest.split(", ")
+            .find_map(|p| p.strip_prefix(&format!("{name}=")))
+            .unwrap_or("")
+    };
+    let credential = field("Credential");
+    let [akid, day, region, service, "aws4_request"] =
+        credential.split('/').collect::<Vec<_>>()[..]
+    else {
+        return (None, String::new(), false);
+    };
+    let scope = format!("{region}/{service}");
+    let (secret, caller) = match akid {
+        AKID => (SECRET, Some("dev")),
+        ROLE_AKID if header("x-amz-security-token") == ROLE_TOKEN => (ROLE_SECRET, None),
+        _ => return (None, scope, false),
+    };
+    let date = header("x-amz-date");
+    if (amz_date(date) - unix_now()).abs() > 300 {
+        return (caller, scope, false);
+    }
+    let mut parts = request_line.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let signed_headers = field("SignedHeaders");
+    let canonical_headers: String = signed_headers
+        .split(';')
+        .map(|h| {
+            let v = header(h).split_whitespace().collect::<Vec<_>>().join(" ");
+            format!("{h}:{v}\n")
+        })
+        .collect();
+    if !signed_headers.split(';').any(|h| h == "host") {
+        return (caller, scope, false);
+    }
+    let canonical_request = format!(
+        "{method}\n{path}\n{query}\n{canonical_headers}\n{signed_headers}\n{}",
+        hex(&sha256(body))
+    );
+    let string_to_sign = format!(
+        "AWS4-HMAC-SHA256\n{date}\n{day}/{region}/{service}/aws4_request\n{}",
+        hex(&sha256(canonical_request.as_bytes()))
+    );
+    let ok = field("Signature") == sign(secret, day, region, service, &string_to_sign);
+    (caller, scope, ok)
+}
+
+fn error(status: u16, code: &str, message: &str) -> (u16, String) {
+    (
+        status,
+        format!(
+            "<Error>\n    <Type>Sender</Type>\n    <Code>{code}</Code>\n    <Message>{message}</Message>\n  </Error>"
+        ),
+    )
+}
+
+fn iam_date(t: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(t).unwrap();
+    t.format(&time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+    ))
+    .unwrap()
+}
+
+/// The status IAM reports: Expired once past the expiry.
+fn reported(c: &Cred, now: i64) -> &'static str {
+    if c.expires.is_some_and(|e| e <= now) {
+        "Expired"
+    } else {
+        c.status
+    }
+}
+
+fn cred_xml(c: &Cred, with_secret: bool, now: i64) -> String {
+    let mut x = format!("<CreateDate>{}</CreateDate>\n", iam_date(c.created));
+    if let Some(e) = c.expires {
+        x.push_str(&format!(
+            "<ExpirationDate>{}</ExpirationDate>\n",
+            iam_date(e)
+        ));
+    }
+    x.push_str("<ServiceName>bedrock.amazonaws.com</ServiceName>\n");
+    x.push_str(&format!(
+        "<ServiceCredentialAlias>{}</ServiceCredentialAlias>\n",
+        c.alias
+    ));
+    if with_secret {
+        x.push_str(&format!(
+            "<ServiceCredentialSecret>{}</ServiceCredentialSecret>\n",
+            c.secret
+        ));
+    }
+    x.push_str(&format!(
+        "<ServiceSpecificCredentialId>{}</ServiceSpecificCredentialId>\n<UserName>{}</UserName>\n<Status>{}</Status>\n",
+        c.id,
+        c.user,
+        reported(c, now)
+    ));
+    x
+}
+
+const USERS: &[&str] = &["dev", "ops"];
+
+fn handle(
+    st: &mut State,
+    action: &str,
+    get: &dyn Fn(&str) -> Option<String>,
+    caller: Option<&'static str>,
+) -> (u16, String) {
+    let now = unix_now();
+    let user = match get("UserName") {
+        Some(u) => u,
+        None => match caller {
+            Some(c) => c.to_string(),
+            None if action == "ListServiceSpecificCredentials" && get("AllUsers").is_some() => {
+                String::new()
+            }
+            None => {
+                return error(
+                    400,
+                    "ValidationError",
+                    "Must specify userName when calling with non-User credentials",
+                );
+            }
+        },
+    };
+    if !user.is_empty() && !USERS.contains(&user.as_str()) {
+        return error(
+            404,
+            "NoSuchEntity",
+            &format!("The user with name {user} cannot be found."),
+        );
+    }
+    let find = |st: &State| {
+        let id = get("ServiceSpecificCredentialId").unwrap_or_default();
+        st.creds.iter().position(|c| c.id == id && c.user == user)
+    };
+    let not_found = || {
+        error(
+            404,
+            "NoSuchEntity",
+            &format!(
+                "No such credential {} for user {user}",
+                get("ServiceSpecificCredentialId").unwrap_or_default()
+            ),
+        )
+    };
+    match action {
+        "GetUser" => (
+            200,
+            format!(
+                "  <GetUserResult>\n    <User>\n      <Path>/</Path>\n      <UserName>{user}</UserName>\n      <UserId>AIDAFAKEUSER{user}</UserId>\n      <Arn>arn:aws:iam::{ACCOUNT}:user/{user}</Arn>\n      <CreateDate>2020-01-01T00:00:00Z</CreateDate>\n    </User>\n  </GetUserResult>\n"
+            ),
+        ),
+        "CreateServiceSpecificCredential" => {
+            if get("ServiceName").as_deref() != Some("bedrock.amazonaws.com") {
+                return error(
+                    400,
+                    "NotSupportedService",
+                    "The specified service is not supported.",
+                );
+            }
+            let days: Option<i64> = get("CredentialAgeDays").map(|d| d.parse().unwrap_or(0));
+            if days.is_some_and(|d| !(1..=36_600).contains(&d)) {
+                return error(
+                    400,
+                    "ValidationError",
+                    "CredentialAgeDays must be between 1 and 36600",
+                );
+            }
+            if st.creds.iter().filter(|c| c.user == user).count() >= 2 {
+                return error(
+                    409,
+                    "LimitExceeded",
+                    "Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: 2",
+                );
+            }
+            let cred = new_cred(st, &user, now, days.map(|d| now + d * 86_400));
+            let xml = format!(
+                "  <CreateServiceSpecificCredentialResult>\n    <ServiceSpecificCredential>\n{}    </ServiceSpecificCredential>\n  </CreateServiceSpecificCredentialResult>\n",
+                cred_xml(&cred, true, now)
+            );
+            st.creds.push(cred);
+            (200, xml)
+        }
+        "ListServiceSpecificCredentials" => {
+            let all = get("AllUsers").as_deref() == Some("true");
+            let matching: Vec<&Cred> = st.creds.iter().filter(|c| all || c.user == user).collect();
+            // One key a page, so every listing follows Marker.
+            let start: usize = get("Marker").map_or(0, |m| m.parse().unwrap());
+            let page: String = matching
+                .iter()
+                .skip(start)
+                .take(1)
+                .map(|c| {
+                    format!(
+                        "      <member>\n{}      </member>\n",
+                        cred_xml(c, false, now)
+                    )
+                })
+                .collect();
+            let more = start + 1 < matching.len();
+            let marker = if more {
+                format!("    <Marker>{}</Marker>\n", start + 1)
+            } else {
+                String::new()
+            };
+            (
+                200,
+                format!(
+                    "  <ListServiceSpecificCredentialsResult>\n    <ServiceSpecificCredentials>\n{page}    </ServiceSpecificCredentials>\n{marker}    <IsTruncated>{more}</IsTruncated>\n  </ListServiceSpecificCredentialsResult>\n"
+                ),
+            )
+        }
+        "UpdateServiceSpecificCredential" => {
+            let Some(i) = find(st) else {
+                return not_found();
+            };
+            st.creds[i].status = match get("Status").as_deref() {
+                Some("Active") => "Active",
+                Some("Inactive") => "Inactive",
+                _ => return error(400, "ValidationError", "Status must be Active or Inactive"),
+            };
+            (200, String::new())
+        }
+        "DeleteServiceSpecificCredential" => {
+            let Some(i) = find(st) else {
+                return not_found();
+            };
+            st.creds.remove(i);
+            (200, String::new())
+        }
+        _ => error(
+            400,
+            "InvalidAction",
+            &format!("Could not find operation {action}"),
+        ),
+    }
+}
+
+fn json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// No long-term secret the fake ever issued appears in `text`.
+#[track_caller]
+fn assert_no_secret(fake: &FakeIam, text: &str) {
+    for c in fake.creds() {
+        assert!(!text.contains(&c.secret[4..24]), "a secret in:\n{text}");
+    }
+    assert!(!text.contains("U0VDUkVU"), "a secret in:\n{text}");
+    assert!(!text.contains(SECRET), "the secret access key in:\n{text}");
+}
+
+#[test]
+fn create_prints_the_key_iam_returned_once_and_list_shows_it_without_it() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    let out = fake.run(&sb).args(["key", "create"]).output();
+    out.assert_code(0);
+    assert_eq!(out.stderr, "");
+    let creds = fake.creds();
+    assert_eq!(creds.len(), 1);
+    assert_eq!(out.stdout, format!("{}\n", creds[0].secret));
+    assert_eq!(creds[0].user, "dev");
+    // Default: 30 days.
+    let created = &fake.seen()[1];
+    assert_eq!(created.action, "CreateServiceSpecificCredential");
+    assert!(
+        created
+            .params
+            .contains(&("CredentialAgeDays".into(), "30".into()))
+    );
+    assert!(
+        created
+            .params
+            .contains(&("ServiceName".into(), "bedrock.amazonaws.com".into()))
+    );
+    assert_eq!(fake.actions()[0], "GetUser");
+
+    // JSON, for another user, for ever: a warning that it must be rotated by hand.
+    let out = fake
+        .run(&sb)
+        .args([
+            "key",
+            "create",
+            "--user",
+            "ops",
+            "--expires",
+            "never",
+            "--format",
+            "json",
+        ])
+        .output();
+    out.assert_code(0)
+        .assert_stderr_mentions(&["warning: a key that never expires", "rotate it by hand"]);
+    assert_no_secret(&fake, &out.stderr);
+    let doc = json(&out.stdout);
+    let ops = fake.creds()[1].clone();
+    let order = ["id", "user", "alias", "status", "created", "expires", "key"]
+        .map(|f| out.stdout.find(&format!("\"{f}\":")).unwrap());
+    assert!(order.is_sorted(), "{}", out.stdout);
+    assert_eq!(doc.as_object().unwrap().len(), 7);
+    assert_eq!(doc["id"], ops.id);
+    assert_eq!(doc["user"], "ops");
+    assert_eq!(doc["alias"], ops.alias);
+    assert_eq!(doc["status"], "Active");
+    assert_eq!(doc["expires"], serde_json::Value::Null);
+    assert_eq!(doc["key"], ops.secret);
+    assert_eq!(doc["created"], iam_date(ops.created));
+    assert!(
+        !fake
+            .seen()
+            .last()
+            .unwrap()
+            .params
+            .iter()
+            .any(|(k, _)| k == "CredentialAgeDays")
+    );
+
+    // `30d` is 30 days; out of range is a usage error before any request.
+    let before = fake.seen().len();
+    for bad in ["0", "36601", "3w"] {
+        fake.run(&sb)
+            .args(["key", "create", "--expires", bad])
+            .output()
+            .assert_fails(2, &["--expires"]);
+    }
+    assert_eq!(fake.seen().len(), before);
+
+    // list: both users' keys with --all-users, never a secret.
+    let out = fake.run(&sb).args(["key", "list", "--all-users"]).output();
+    out.assert_code(0);
+    assert_eq!(out.stderr, "");
+    assert_no_secret(&fake, &out.stdout);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", out.stdout);
+    assert!(lines[0].starts_with("ID "), "{}", lines[0]);
+    assert!(
+        lines[1].starts_with(&creds[0].id)
+            && lines[1].contains(" dev ")
+            && lines[1].contains(" Active "),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[1].ends_with("  30"), "{}", lines[1]);
+    assert!(
+        lines[2].contains(" ops ") && lines[2].contains(" never ") && lines[2].ends_with('-'),
+        "{}",
+        lines[2]
+    );
+    let last = fake.seen().last().unwrap().clone();
+    assert!(last.params.contains(&("AllUsers".into(), "true".into())));
+
+    // The caller's own, as JSON, following IAM's pages (one key a page).
+    fake.seed("dev", "Inactive", 40, Some(3));
+    let out = fake.run(&sb).args(["key", "list", "--format", "json"]).ok();
+    assert_no_secret(&fake, &out);
+    let doc = json(&out);
+    let keys = doc.as_array().unwrap();
+    assert_eq!(keys.len(), 2, "{out}");
+    assert!(
+        keys.iter()
+            .all(|k| k["user"] == "dev" && k.get("key").is_none())
+    );
+    // Oldest first; the seeded key expires in 3 days but is not active.
+    assert_eq!(keys[0]["status"], "Inactive");
+    assert_eq!(keys[0]["days_left"], 3);
+    assert_eq!(keys[1]["days_left"], 30);
+    let markers = fake
+        .seen()
+        .iter()
+        .filter(|s| s.params.iter().any(|(k, v)| k == "Marker" && v == "1"))
+        .count();
+    assert!(markers >= 1, "Marker followed");
+    fake.assert_all_signed();
+}
+
+#[test]
+fn a_key_near_expiry_is_flagged_and_an_expired_one_says_so() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    let soon = fake.seed("dev", "Active", 25, Some(5));
+    let gone = fake.seed("dev", "Active", 40, Some(-10));
+    let out = fake.run(&sb).args(["key", "list"]).ok();
+    let line = |id: &str| out.lines().find(|l| l.starts_with(id)).unwrap().to_string();
+    assert!(
+        line(&soon).ends_with("5  expires soon: bedrock-token key rotate"),
+        "{out}"
+    );
+    assert!(line(&gone).contains(" Expired "), "{out}");
+    assert!(line(&gone).ends_with(" 0"), "{out}");
+    let doc = json(&fake.run(&sb).args(["key", "list", "--format", "json"]).ok());
+    assert_eq!(doc[0]["status"], "Expired");
+    assert_eq!(doc[0]["expiring_soon"], false);
+    assert_eq!(doc[1]["expiring_soon"], true);
+}
+
+#[test]
+fn write_puts_the_key_in_a_0600_file_and_prints_the_rest() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    let path = sb.path("bedrock.key");
+    let out = fake
+        .run(&sb)
+        .args(["key", "create", "--format", "json", "--write"])
+        .arg(&path)
+        .ok();
+    let cred = fake.creds()[0].clone();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), cred.secret);
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_no_secret(&fake, &out);
+    let doc = json(&out);
+    assert_eq!(doc["id"], cred.id);
+    assert!(doc.get("key").is_none());
+
+    let out = fake
+        .run(&sb)
+        .args(["key", "create", "--user", "ops", "--write"])
+        .arg(sb.path("ops.key"))
+        .ok();
+    assert_no_secret(&fake, &out);
+    assert!(
+        out.starts_with(&format!(
+            "created key {} for user ops (expires ",
+            fake.creds()[1].id
+        )),
+        "{out}"
+    );
+
+    // A destination that cannot take it fails before a key exists.
+    std::fs::create_dir(sb.path("dir")).unwrap();
+    for bad in ["dir", "missing/dir/key"] {
+        fake.run(&sb)
+            .args(["key", "create", "--write"])
+            .arg(sb.path(bad))
+            .output()
+            .assert_fails(2, &[bad]);
+    }
+    assert_eq!(fake.creds().len(), 2);
+}
+
+#[test]
+fn rotate_replaces_the_active_key_and_keeps_it_for_rollback() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    let old = fake.seed("dev", "Active", 20, Some(10));
+    let path = sb.path("key");
+    let out = fake
+        .run(&sb)
+        .args(["key", "rotate", "--write"])
+        .arg(&path)
+        .output();
+    out.assert_code(0);
+    assert_no_secret(&fake, &out.stderr);
+    let new = fake.creds().into_iter().find(|c| c.id != old).unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), new.secret);
+    assert_eq!(fake.status_of(&old), Some("Inactive"));
+    assert_eq!(new.status, "Active");
+    // Each step on stderr, in order.
+    let steps: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(steps.len(), 3, "{}", out.stderr);
+    assert!(steps[0].starts_with(&format!(
+        "bedrock-token: note: created key {} for user dev (expires ",
+        new.id
+    )));
+    assert_eq!(
+        steps[1],
+        format!(
+            "bedrock-token: note: wrote the new key to {}",
+            path.display()
+        )
+    );
+    assert!(steps[2].starts_with(&format!(
+        "bedrock-token: note: deactivated the previous key {old} (kept for rollback"
+    )));
+    // Written before the old key was touched.
+    let actions = fake.actions();
+    let create = actions
+        .iter()
+        .position(|a| a == "CreateServiceSpecificCredential")
+        .unwrap();
+    let update = actions
+        .iter()
+        .position(|a| a == "UpdateServiceSpecificCredential")
+        .unwrap();
+    assert!(create < update);
+
+    // The next rotate deletes the inactive one, then does the same again;
+    // printed this time.
+    let out = fake
+        .run(&sb)
+        .args(["key", "rotate", "--format", "json"])
+        .output();
+    out.assert_code(0)
+        .assert_stderr_mentions(&[&format!("deleted Inactive key {old} of user dev")]);
+    assert_no_secret(&fake, &out.stderr);
+    let doc = json(&out.stdout);
+    let newest = fake
+        .creds()
+        .into_iter()
+        .find(|c| c.id == doc["id"])
+        .unwrap();
+    assert_eq!(doc["key"], newest.secret);
+    assert_eq!(fake.status_of(&old), None);
+    assert_eq!(fake.status_of(&new.id), Some("Inactive"));
+    assert_eq!(fake.creds().len(), 2);
+    fake.assert_all_signed();
+}
+
+#[test]
+fn rotate_deletes_an_expired_key_first_oldest_first() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    let expired = fake.seed("dev", "Active", 400, Some(-35));
+    let active = fake.seed("dev", "Active", 10, Some(20));
+    let out = fake.run(&sb).args(["key", "rotate"]).output();
+    out.assert_code(0).assert_stderr_mentions(&[
+        &format!("deleted Expired key {expired} of user dev"),
+        &format!("deactivated the previous key {active}"),
+    ]);
+    assert_eq!(fake.status_of(&expired), None);
+    assert_eq!(fake.status_of(&active), Some("Inactive"));
+    let new = fake.creds().into_iter().find(|c| c.id != active).unwrap();
+    assert_eq!(out.stdout, format!("{}\n", new.secret));
+    assert_no_secret(&fake, &out.stderr);
+
+    // With no key at all, rotate is create.
+    let out = fake
+        .run(&sb)
+        .args(["key", "rotate", "--user", "ops"])
+        .output();
+    out.assert_code(0);
+    assert_eq!(fake.creds().iter().filter(|c| c.user == "ops").count(), 1);
+}
+
+#[test]
+fn rotate_refuses_two_active_keys_and_changes_nothing() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    let a = fake.seed("dev", "Active", 20, Some(10));
+    let b = fake.seed("dev", "Active", 5, None);
+    let before = fake.creds();
+    let out = fake.run(&sb).args(["key", "rotate"]).output();
+    out.assert_fails(1, &[
+        &format!("bedrock-token: error: user dev already has two active Bedrock keys, {a} and {b}"),
+        "nothing was changed",
+        &format!("bedrock-token: deactivate the one no longer in use (bedrock-token key deactivate {a} --user dev), then run bedrock-token key rotate --user dev again"),
+    ]);
+    assert_eq!(fake.creds().len(), before.len());
+    assert!(fake.creds().iter().all(|c| c.status == "Active"));
+    assert!(
+        fake.actions()
+            .iter()
+            .all(|a| a == "GetUser" || a == "ListServiceSpecificCredentials")
+    );
+}
+
+#[test]
+fn a_failure_after_creation_keeps_the_new_key_and_names_the_old_one() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    let old = fake.seed("dev", "Active", 20, Some(10));
+    fake.fail("UpdateServiceSpecificCredential", 403, "AccessDenied");
+    let out = fake.run(&sb).args(["key", "rotate"]).output();
+    out.assert_code(1);
+    let new = fake.creds().into_iter().find(|c| c.id != old).unwrap();
+    // The key was delivered before the failure.
+    assert_eq!(out.stdout, format!("{}\n", new.secret));
+    out.assert_stderr_mentions(&[
+        "bedrock-token: error: IAM refused UpdateServiceSpecificCredential for user dev: UpdateServiceSpecificCredential fails here (AccessDenied) (AccessDenied, request id 7a62c49f-",
+        &format!("; the previous key {old} is still active"),
+        "bedrock-token: profile default needs iam:UpdateServiceSpecificCredential on the IAM user dev",
+        &format!("then deactivate the old key: bedrock-token key deactivate {old} --user dev"),
+    ]);
+    assert_no_secret(&fake, &out.stderr);
+    assert_eq!(fake.status_of(&old), Some("Active"));
+}
+
+#[test]
+fn rotate_verify_asks_bedrock_before_deactivating() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    // A Bedrock that takes any long-term key the fake IAM issued, and none other.
+    let state = fake.state.clone();
+    let bedrock = bedrock_for(state);
+    let old = fake.seed("dev", "Active", 20, Some(10));
+    let out = fake
+        .run(&sb)
+        .env("AWS_ENDPOINT_URL_BEDROCK", &bedrock)
+        .args(["key", "rotate", "--verify"])
+        .output();
+    out.assert_code(0).assert_stderr_mentions(&[
+        "verified the new key",
+        "valid: Bedrock accepted the long-term key in us-east-1",
+    ]);
+    assert_eq!(fake.status_of(&old), Some("Inactive"));
+    assert_no_secret(&fake, &out.stderr);
+
+    // Bedrock refuses it: the old key stays active.
+    let closed = format!("http://127.0.0.1:{}", free_port());
+    let before = fake
+        .creds()
+        .into_iter()
+        .find(|c| c.status == "Active")
+        .unwrap()
+        .id;
+    let out = fake
+        .run(&sb)
+        .env("AWS_ENDPOINT_URL_BEDROCK", &closed)
+        .args(["key", "rotate", "--verify"])
+        .output();
+    out.assert_code(1).assert_stderr_mentions(&[
+        "did not pass verification: unreachable: no answer from",
+        &format!("; the previous key {before} is still active"),
+    ]);
+    assert_eq!(fake.status_of(&before), Some("Active"));
+    assert_no_secret(&fake, &out.stderr);
+}
+
+/// A minimal Bedrock: `GET /foundation-models` answers 200 for a bearer key
+/// the fake IAM issued and holds Active, else 403.
+fn bedrock_for(state: Arc<Mutex<State>>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut auth = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line
+                    .strip_prefix("authorization: ")
+                    .or(line.strip_prefix("Authorization: "))
+                {
+                    auth = v.trim().to_string();
+                }
+            }
+            let ok = state
+                .lock()
+                .unwrap()
+                .creds
+                .iter()
+                .any(|c| c.status == "Active" && auth == format!("Bearer {}", c.secret));
+            let (status, body) = if ok {
+                (200, r#"{"modelSummaries":[]}"#)
+            } else {
+                (
+                    403,
+                    r#"{"message":"Authentication failed: Please make sure your API Key is valid."}"#,
+                )
+            };
+            let mut stream = stream;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn activate_deactivate_and_delete() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    let id = fake.seed("dev", "Active", 1, Some(29));
+    assert_eq!(
+        fake.run(&sb).args(["key", "deactivate", &id]).ok(),
+        format!("key {id} of user dev is now Inactive\n")
+    );
+    assert_eq!(fake.status_of(&id), Some("Inactive"));
+    assert_eq!(
+        fake.run(&sb)
+            .args(["key", "activate", &id, "--user", "dev"])
+            .ok(),
+        format!("key {id} of user dev is now Active\n")
+    );
+    assert_eq!(fake.status_of(&id), Some("Active"));
+
+    // delete without a terminal needs --yes, and asks IAM nothing.
+    let before = fake.seen().len();
+    fake.run(&sb)
+        .args(["key", "delete", &id])
+        .output()
+        .assert_fails(2, &["pass --yes"]);
+    assert_eq!(fake.seen().len(), before);
+    assert_eq!(
+        fake.run(&sb).args(["key", "delete", &id, "--yes"]).ok(),
+        format!("deleted key {id} of user dev\n")
+    );
+    assert_eq!(fake.status_of(&id), None);
+
+    // An unknown key: IAM's NoSuchEntity, one line and the next step.
+    let out = fake.run(&sb).args(["key", "delete", &id, "--yes"]).output();
+    out.assert_fails(1, &[
+        &format!("bedrock-token: error: IAM refused DeleteServiceSpecificCredential for user dev: No such credential {id} for user dev (NoSuchEntity, request id "),
+        "bedrock-token: check the user name and the key id: bedrock-token key list --user dev",
+    ]);
+    assert_eq!(out.stderr.lines().count(), 2, "{}", out.stderr);
+    fake.assert_all_signed();
+}
+
+#[test]
+fn iam_errors_are_one_line_and_the_next_step() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    fake.seed("dev", "Active", 1, Some(29));
+    fake.seed("dev", "Inactive", 2, Some(28));
+    let out = fake.run(&sb).args(["key", "create"]).output();
+    out.assert_fails(1, &[
+        "bedrock-token: error: IAM refused CreateServiceSpecificCredential for user dev: Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: 2 (LimitExceeded, request id ",
+        "bedrock-token: an IAM user holds at most two Bedrock API keys: see them with bedrock-token key list --user dev",
+    ]);
+    assert_eq!(out.stderr.lines().count(), 2, "{}", out.stderr);
+
+    let out = fake
+        .run(&sb)
+        .args(["key", "list", "--user", "nobody"])
+        .output();
+    out.assert_fails(
+        1,
+        &["The user with name nobody cannot be found. (NoSuchEntity"],
+    );
+
+    fake.fail("ListServiceSpecificCredentials", 403, "AccessDenied");
+    fake.run(&sb).args(["key", "list"]).output().assert_fails(
+        1,
+        &[
+            "(AccessDenied, request id",
+            "profile default needs iam:ListServiceSpecificCredentials on the IAM user dev",
+        ],
+    );
+
+    fake.fail("DeleteServiceSpecificCredential", 400, "Throttling");
+    fake.run(&sb)
+        .args(["key", "delete", "ACCAX", "--yes"])
+        .output()
+        .assert_fails(
+            1,
+            &[
+                "(Throttling, request id",
+                "bedrock-token: IAM is limiting requests: wait a minute and try again",
+            ],
+        );
+
+    // Nothing answering at all.
+    sb.run_static()
+        .env(
+            "AWS_ENDPOINT_URL_IAM",
+            format!("http://127.0.0.1:{}", free_port()),
+        )
+        .args(["key", "list", "--user", "dev"])
+        .output()
+        .assert_fails(
+            1,
+            &[
+                "could not reach IAM at http://127.0.0.1:",
+                "check network access to IAM",
+            ],
+        );
+}
+
+#[test]
+fn a_caller_that_is_not_an_iam_user_is_told_to_pass_user() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    let role = |run: Run| {
+        run.env("AWS_ACCESS_KEY_ID", ROLE_AKID)
+            .env("AWS_SECRET_ACCESS_KEY", ROLE_SECRET)
+            .env("AWS_SESSION_TOKEN", ROLE_TOKEN)
+    };
+    role(fake.run(&sb))
+        .args(["key", "create"])
+        .output()
+        .assert_fails(1, &[
+            "bedrock-token: error: the credentials of profile default are not an IAM user's (an assumed role or an SSO session)",
+            "bedrock-token: pass --user NAME",
+        ]);
+    assert!(fake.creds().is_empty());
+    // With --user, the role manages that user's keys.
+    let out = role(fake.run(&sb))
+        .args(["key", "create", "--user", "ops"])
+        .output();
+    out.assert_code(0);
+    assert_eq!(out.stdout.trim(), fake.creds()[0].secret);
+    fake.assert_all_signed();
+}
+
+#[test]
+fn iam_is_signed_for_us_east_1_whatever_the_region_and_the_shared_endpoint_works() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    sb.run_static()
+        .env("AWS_REGION", "eu-central-1")
+        .env("AWS_ENDPOINT_URL", &fake.url)
+        .args(["key", "list"])
+        .ok();
+    fake.assert_all_signed();
+}
+
+#[test]
+fn the_fake_answers_in_shapes_botocore_parses() {
+    let Some(python) = tool("python") else { return };
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    fake.seed("dev", "Inactive", 3, Some(27));
+    let key = fake.run(&sb).args(["key", "create"]).ok();
+    fake.run(&sb).args(["key", "list"]).ok();
+    let id = fake.creds()[0].id.clone();
+    fake.run(&sb).args(["key", "deactivate", &id]).ok();
+    fake.run(&sb).args(["key", "delete", &id, "--yes"]).ok();
+    fake.seed("dev", "Active", 1, None);
+    fake.run(&sb)
+        .args(["key", "create"])
+        .output()
+        .assert_code(1);
+    let answers = fake.state.lock().unwrap().answers.clone();
+    let file = sb.write("answers.json", &serde_json::to_string(&answers).unwrap());
+    let script = r#"
+import json, sys
+import botocore.session
+from botocore.parsers import QueryParser
+model = botocore.session.get_session().get_service_model('iam')
+out = []
+for a in json.load(open(sys.argv[1])):
+    op = model.operation_model(a['action'])
+    parsed = QueryParser().parse(
+        {'body': a['body'].encode(), 'headers': {}, 'status_code': a['status']},
+        op.output_shape)
+    out.append({'action': a['action'], 'parsed': parsed})
+print(json.dumps(out, default=str))
+"#;
+    let out = sb.command(&python).args(["-c", script]).arg(&file).output();
+    out.assert_code(0);
+    let parsed = json(&out.stdout);
+    let of = |action: &str| -> Vec<serde_json::Value> {
+        parsed
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["action"] == action)
+            .map(|p| p["parsed"].clone())
+            .collect()
+    };
+    let user = &of("GetUser")[0]["User"];
+    assert_eq!(user["UserName"], "dev");
+    assert_eq!(user["Arn"], format!("arn:aws:iam::{ACCOUNT}:user/dev"));
+
+    let created = &of("CreateServiceSpecificCredential")[0];
+    let c = &created["ServiceSpecificCredential"];
+    assert_eq!(c["ServiceCredentialSecret"], key.trim());
+    assert_eq!(c["ServiceName"], "bedrock.amazonaws.com");
+    assert_eq!(c["UserName"], "dev");
+    assert_eq!(c["Status"], "Active");
+    assert!(
+        c["ServiceCredentialAlias"]
+            .as_str()
+            .unwrap()
+            .starts_with("BedrockAPIKey-")
+    );
+    assert!(
+        c["ServiceSpecificCredentialId"]
+            .as_str()
+            .unwrap()
+            .starts_with("ACCA")
+    );
+    assert!(c["CreateDate"].is_string() && c["ExpirationDate"].is_string());
+    assert!(created["ResponseMetadata"]["RequestId"].is_string());
+
+    let lists = of("ListServiceSpecificCredentials");
+    assert_eq!(lists[0]["IsTruncated"], true);
+    assert_eq!(lists[0]["Marker"], "1");
+    assert_eq!(
+        lists[0]["ServiceSpecificCredentials"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        lists[0]["ServiceSpecificCredentials"][0]["Status"],
+        "Inactive"
+    );
+    assert!(
+        lists[0]["ServiceSpecificCredentials"][0]
+            .get("ServiceCredentialSecret")
+            .is_none()
+    );
+    assert_eq!(lists.last().unwrap()["IsTruncated"], false);
+
+    for action in [
+        "UpdateServiceSpecificCredential",
+        "DeleteServiceSpecificCredential",
+    ] {
+        assert!(
+            of(action)[0]["ResponseMetadata"]["RequestId"].is_string(),
+            "{action}"
+        );
+    }
+    let refused = of("CreateServiceSpecificCredential").pop().unwrap();
+    assert_eq!(refused["Error"]["Code"], "LimitExceeded");
+    assert_eq!(refused["Error"]["Type"], "Sender");
+    assert!(refused["ResponseMetadata"]["RequestId"].is_string());
+}
+
+#[test]
+fn inspect_and_doctor_recognise_a_long_term_key_and_never_show_its_secret() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    let key = fake.run(&sb).args(["key", "create"]).ok();
+    let out = sb.run().args(["inspect", "-"]).stdin(key.clone()).ok();
+    assert_eq!(
+        out,
+        "kind:           long-term\nuser:           BedrockAPIKey-k001\naccount:        111122223333\nexpires at:     not in the key: bedrock-token key list shows it\n"
+    );
+    let doc = json(
+        &sb.run()
+            .args(["inspect", "-", "--format", "json"])
+            .stdin(key.clone())
+            .ok(),
+    );
+    assert_eq!(
+        doc,
+        serde_json::json!({"kind": "long-term", "user": "BedrockAPIKey-k001", "account": ACCOUNT})
+    );
+
+    // doctor says which key AWS_BEARER_TOKEN_BEDROCK holds: it wins over everything.
+    let out = sb
+        .run_static()
+        .env("AWS_BEARER_TOKEN_BEDROCK", key.trim())
+        .arg("doctor")
+        .output();
+    out.assert_code(0);
+    assert!(out.stdout.contains(&format!(
+        "ok       AWS_BEARER_TOKEN_BEDROCK is set: the AWS SDKs use it before any other credential; it holds a long-term key of BedrockAPIKey-k001 in account {ACCOUNT}"
+    )), "{}", out.stdout);
+    assert_no_secret(&fake, &out.stdout);
+    assert_no_secret(&fake, &out.stderr);
+
+    let short = sb.run_static().ok();
+    let out = sb
+        .run_static()
+        .env("AWS_BEARER_TOKEN_BEDROCK", short.trim())
+        .arg("doctor")
+        .ok();
+    assert!(
+        out.contains("it holds a short-term key for us-east-1 that expires at "),
+        "{out}"
+    );
+    assert!(!out.contains(&short.trim()[16..60]), "{out}");
+
+    let vectors: serde_json::Value =
+        serde_json::from_str(include_str!("data/vectors.json")).unwrap();
+    let old = vectors["vectors"][0]["token"].as_str().unwrap();
+    let out = sb
+        .run_static()
+        .env("AWS_BEARER_TOKEN_BEDROCK", old)
+        .arg("doctor")
+        .output();
+    out.assert_code(1);
+    assert!(out.stdout.contains(
+        "PROBLEM  AWS_BEARER_TOKEN_BEDROCK is set: the AWS SDKs use it before any other credential, and it holds a short-term key for us-east-1 that expired at 2025-01-01T12:00:00Z; fix: unset AWS_BEARER_TOKEN_BEDROCK"
+    ), "{}", out.stdout);
+
+    // Without it, doctor says nothing about it.
+    assert!(
+        !sb.run_static()
+            .arg("doctor")
+            .ok()
+            .contains("AWS_BEARER_TOKEN_BEDROCK")
+    );
+}
+
+#[test]
+fn setup_shows_how_to_hand_over_a_long_term_key_without_a_shell_history() {
+    let sb = Sandbox::new();
+    let out = sb
+        .run_static()
+        .args(["--profile", "default", "setup", "long-term-key"])
+        .ok();
+    for needle in [
+        "key create --expires 30 --write ~/.config/bedrock-token/bedrock.key",
+        "\"apiKey\": \"{file:~/.config/bedrock-token/bedrock.key}\"",
+        "sh -c 'AWS_BEARER_TOKEN_BEDROCK=$(cat ~/.config/bedrock-token/bedrock.key) exec claude'",
+        "key rotate --expires 30 --write ~/.config/bedrock-token/bedrock.key",
+    ] {
+        assert!(out.contains(needle), "{needle} in\n{out}");
+    }
+}
