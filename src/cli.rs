@@ -17,7 +17,7 @@ Settings come from, in order: flags, environment variables, the config file
 (BEDROCK_TOKEN_CONFIG, else bedrock-token/config.toml in the user's config
 directory), then AWS defaults.";
 
-#[derive(Debug, Parser)]
+#[derive(Debug, Default, Parser)]
 #[command(
     name = "bedrock-token",
     version,
@@ -474,6 +474,13 @@ mod tests {
         assert!(parse_min_remaining("12h1s").is_err());
         assert_eq!(parse_min_remaining("0"), Ok(0));
         assert!(parse_timeout("2h").is_err());
+    }
+
+    #[test]
+    fn no_arguments_parse_to_the_default() {
+        // The hit path skips the parser when there are no arguments.
+        let parsed = Cli::try_parse_from(["bedrock-token"]).unwrap();
+        assert_eq!(format!("{parsed:?}"), format!("{:?}", Cli::default()));
     }
 
     #[test]

@@ -45,7 +45,14 @@ pub fn run_main() -> u8 {
              where other users can read them: pipe the key on stdin (bedrock-token inspect -)",
         ));
     }
-    let cli = Cli::parse();
+    // With no arguments (helpers such as Claude Desktop's, the common hit)
+    // there is nothing to parse: building clap's whole command tree would
+    // fault in pages of every subcommand's definition for no answer.
+    let cli = if std::env::args_os().len() <= 1 {
+        Cli::default()
+    } else {
+        Cli::parse()
+    };
     ui::set_level(cli.global.quiet, cli.global.verbose);
     match run(cli) {
         Ok(Outcome::Success) => 0,
