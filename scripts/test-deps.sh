@@ -1,12 +1,14 @@
 #!/bin/sh
 # Installs everything the test suite runs against, on a clean Debian machine:
-# shells and direnv from Debian, the reference generator, moto and the AWS CLI
-# from PyPI into .venv, and cargo's own components. Idempotent.
+# shells, direnv and openssl from Debian; the reference generator, moto, the
+# AWS CLI and boto3 from PyPI into .venv (tests/requirements.txt); and cargo's
+# own components. Idempotent.
 set -eu
 cd "$(dirname "$0")/.."
 
 missing=""
-for tool in fish zsh direnv shellcheck; do
+# Each tool here is also the name of its Debian package.
+for tool in fish zsh direnv shellcheck openssl; do
     command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
 if [ -n "$missing" ]; then
@@ -20,7 +22,7 @@ fi
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
-if ! .venv/bin/python -c 'import aws_bedrock_token_generator, moto, awscli' 2>/dev/null \
+if ! .venv/bin/python -c 'import aws_bedrock_token_generator, moto, awscli, boto3' 2>/dev/null \
     || ! cmp -s tests/requirements.txt .venv/.requirements; then
     echo "test-deps: installing Python packages into .venv" >&2
     .venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt

@@ -12,10 +12,15 @@
 //! `InvokeModel`, `InvokeModelWithResponseStream` (AWS event-stream framing)
 //! and `CountTokens`. It records every request and its answer, so a test can
 //! say which keys were used and that none was refused.
+//!
+//! Plain HTTP: clients that insist on HTTPS for bearer keys (botocore) reach
+//! it through [`TlsFront`].
 
-use super::{AKID, Run, SECRET};
+use super::{AKID, Run, SECRET, tool};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -584,4 +589,72 @@ fn unix_now() -> i64 {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64
+}
+
+/// HTTPS in front of a [`FakeBedrock`], for clients that send bearer keys
+/// only over TLS (botocore): a small Python TLS terminator
+/// (`tls_front.py`, stdlib `ssl`) with a certificate for 127.0.0.1 made by
+/// `openssl req` for this test. Killed on drop.
+pub struct TlsFront {
+    child: Child,
+    pub url: String,
+    /// The certificate, for `AWS_CA_BUNDLE` or `NODE_EXTRA_CA_CERTS`.
+    pub ca: std::path::PathBuf,
+}
+
+impl TlsFront {
+    pub fn start(fake: &FakeBedrock, dir: &Path) -> Option<TlsFront> {
+        let openssl = tool("openssl")?;
+        let python = tool("python")?;
+        let (ca, key) = (dir.join("fake-bedrock.pem"), dir.join("fake-bedrock.key"));
+        let made = Command::new(openssl)
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            ])
+            .args([
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&ca)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run openssl");
+        assert!(made.success(), "openssl req failed");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/common/tls_front.py");
+        let mut child = Command::new(python)
+            .arg(script)
+            .arg(&ca)
+            .arg(&key)
+            .arg(fake.port.to_string())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start tls_front.py");
+        // It prints its port once it listens.
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port: u16 = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("tls_front.py did not start: {line:?}"));
+        Some(TlsFront {
+            child,
+            url: format!("https://127.0.0.1:{port}"),
+            ca,
+        })
+    }
+}
+
+impl Drop for TlsFront {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -1,0 +1,105 @@
+//! The real consumers of our keys, each against the fake Bedrock of
+//! `common::bedrock`, which checks every key as AWS does: boto3 (through
+//! `exec` and `env`).
+
+mod common;
+use common::bedrock::*;
+use common::*;
+
+/// A profile `dev` with the example keys, in the fake's region.
+fn dev_profile(sb: &Sandbox) {
+    sb.config(&format!("[profile dev]\nregion = {REGION}\n"));
+    sb.credentials(&format!(
+        "[dev]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"
+    ));
+}
+
+/// boto3's `bedrock-runtime` client: `converse`, then `invoke_model`, each
+/// reply's text on a line. Credentials and region come from the
+/// environment only (there is no default profile), so the key in
+/// `AWS_BEARER_TOKEN_BEDROCK` is its only way in.
+const BOTO3_CLIENT: &str = r#"
+import json, sys
+import boto3
+client = boto3.client("bedrock-runtime", endpoint_url=sys.argv[1])
+reply = client.converse(
+    modelId=sys.argv[2],
+    messages=[{"role": "user", "content": [{"text": "say turn-1"}]}],
+)
+print(reply["output"]["message"]["content"][0]["text"])
+reply = client.invoke_model(
+    modelId=sys.argv[2],
+    body=json.dumps({
+        "anthropic_version": "bedrock-2023-05-31",
+        "max_tokens": 16,
+        "messages": [{"role": "user", "content": "say turn-2"}],
+    }),
+)
+print(json.loads(reply["body"].read())["content"][0]["text"])
+"#;
+
+#[test]
+fn boto3_calls_bedrock_with_the_key_from_exec_and_from_env() {
+    let Some(python) = tool("python") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    dev_profile(&sb);
+    let fake = FakeBedrock::start();
+    // botocore sends a bearer key over HTTPS only.
+    let Some(tls) = TlsFront::start(&fake, sb.dir.path()) else {
+        return;
+    };
+
+    let out = sb
+        .run()
+        .env("AWS_CA_BUNDLE", &tls.ca)
+        .args(["-p", "dev", "exec", "--"])
+        .arg(&python)
+        .args(["-c", BOTO3_CLIENT, &tls.url, MODEL])
+        .ok();
+    assert_eq!(out, "ack turn-1\nack turn-2\n");
+
+    let out = sb
+        .command("sh")
+        .env("AWS_CA_BUNDLE", &tls.ca)
+        .env("BEDROCK_TOKEN", bin())
+        .env("PYTHON", &python)
+        .env("SCRIPT", BOTO3_CLIENT)
+        .args([
+            "-c",
+            r#"eval "$("$BEDROCK_TOKEN" -p dev env)" && exec "$PYTHON" -c "$SCRIPT" "$0" "$1""#,
+            &tls.url,
+            MODEL,
+        ])
+        .ok();
+    assert_eq!(out, "ack turn-1\nack turn-2\n");
+
+    // Four calls, all with the one cached key, all accepted.
+    let key = sb.run().args(["-p", "dev"]).ok();
+    let seen = fake.seen();
+    let targets: Vec<&str> = seen.iter().map(|s| s.target.as_str()).collect();
+    let model = MODEL.replace(':', "%3A");
+    let (converse, invoke) = (
+        format!("/model/{model}/converse"),
+        format!("/model/{model}/invoke"),
+    );
+    assert_eq!(targets, [&converse, &invoke, &converse, &invoke]);
+    for s in &seen {
+        assert_eq!((s.status, s.key()), (200, Some(key.trim())), "{s:?}");
+    }
+
+    // A key for another region: boto3 gets AWS's refusal.
+    let out = sb
+        .run()
+        .env("AWS_CA_BUNDLE", &tls.ca)
+        .args(["-p", "dev", "-r", "eu-west-1", "exec", "--"])
+        .arg(&python)
+        .args(["-c", BOTO3_CLIENT, &tls.url, MODEL])
+        .output();
+    out.assert_code(1).assert_stderr_mentions(&[
+        "(InvalidSignatureException) when calling the Converse operation",
+        "Credential should be scoped to a valid region.",
+    ]);
+    assert_eq!(fake.seen().last().unwrap().status, 403);
+}
