@@ -1,6 +1,7 @@
 //! The real consumers of our keys, each against the fake Bedrock of
 //! `common::bedrock`, which checks every key as AWS does: boto3 (through
-//! `exec` and `env`).
+//! `exec` and `env`) and Claude Desktop's helper contract (`setup
+//! claude-desktop`, run bare under `env -i`).
 
 mod common;
 use common::bedrock::*;
@@ -102,4 +103,51 @@ fn boto3_calls_bedrock_with_the_key_from_exec_and_from_env() {
         "Credential should be scoped to a valid region.",
     ]);
     assert_eq!(fake.seen().last().unwrap().status, 403);
+}
+
+#[test]
+fn claude_desktop_runs_the_helper_bare_and_gets_one_line_bedrock_accepts() {
+    let sb = Sandbox::new();
+    dev_profile(&sb);
+    let fake = FakeBedrock::start();
+    let snippet = sb.run().args(["setup", "claude-desktop", "-p", "dev"]).ok();
+
+    // The snippet: where the config file goes, its lines, then the JSON
+    // for Claude Desktop's settings.
+    let lines: Vec<&str> = snippet.lines().collect();
+    let config_path = lines[1].strip_prefix("# ").unwrap();
+    assert_eq!(
+        std::path::Path::new(config_path),
+        sb.home().join(".config/bedrock-token/config.toml")
+    );
+    let config: Vec<&str> = lines[2..]
+        .iter()
+        .copied()
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(config, ["profile = \"dev\"", "region = \"us-east-1\""]);
+    let settings: serde_json::Value =
+        serde_json::from_str(&snippet[snippet.find('{').unwrap()..]).unwrap();
+    let helper = settings["inferenceCredentialHelper"].as_str().unwrap();
+    assert_eq!(helper, bin());
+    std::fs::create_dir_all(std::path::Path::new(config_path).parent().unwrap()).unwrap();
+    std::fs::write(config_path, format!("{}\n", config.join("\n"))).unwrap();
+
+    // Claude Desktop runs it with no arguments and none of our variables:
+    // only HOME, where the config file and the AWS files are.
+    let bare = || {
+        sb.command("env")
+            .arg("-i")
+            .arg(format!("HOME={}", sb.home().display()))
+            .arg(helper)
+            .ok()
+    };
+    let out = bare();
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.ends_with('\n'));
+    let (status, body) = fake.invoke(out.trim_end());
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("ack turn-1"), "{body}");
+    // Called again: the cached key.
+    assert_eq!(bare(), out);
 }
