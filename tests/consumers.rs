@@ -1,11 +1,15 @@
 //! The real consumers of our keys, each against the fake Bedrock of
 //! `common::bedrock`, which checks every key as AWS does: boto3 (through
-//! `exec` and `env`) and Claude Desktop's helper contract (`setup
-//! claude-desktop`, run bare under `env -i`).
+//! `exec` and `env`), Claude Code (through the `apiKeyHelper` that `setup
+//! claude-code` prints, for longer than a key lives) and Claude Desktop's
+//! helper contract (`setup claude-desktop`, run bare under `env -i`).
 
 mod common;
 use common::bedrock::*;
 use common::*;
+use std::io::{BufRead, BufReader, Write};
+use std::sync::mpsc;
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 /// A profile `dev` with the example keys, in the fake's region.
 fn dev_profile(sb: &Sandbox) {
@@ -150,4 +154,136 @@ fn claude_desktop_runs_the_helper_bare_and_gets_one_line_bedrock_accepts() {
     assert!(body.contains("ack turn-1"), "{body}");
     // Called again: the cached key.
     assert_eq!(bare(), out);
+}
+
+/// Key lifetime in the Claude Code session: short, so the session outlives
+/// the first key; `min_remaining` decides when the cache hands out a new
+/// one, and `setup` derives Claude Code's helper TTL from it (a third: 3s).
+const SHORT_DURATION: u64 = 24;
+const SHORT_MIN_REMAINING: &str = "9s";
+
+#[test]
+fn claude_code_keeps_working_past_the_life_of_a_key() {
+    let Some(claude) = tool("claude") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    dev_profile(&sb);
+    let fake = FakeBedrock::start();
+    let short = |run: Run| {
+        run.env("BEDROCK_TOKEN_DURATION", format!("{SHORT_DURATION}s"))
+            .env("BEDROCK_TOKEN_MIN_REMAINING", SHORT_MIN_REMAINING)
+    };
+
+    // The settings exactly as `setup` prints them.
+    let settings = short(sb.run())
+        .args(["setup", "claude-code", "-p", "dev", "-q"])
+        .ok();
+    let doc: serde_json::Value = serde_json::from_str(&settings).unwrap();
+    assert_eq!(doc["env"]["CLAUDE_CODE_API_KEY_HELPER_TTL_MS"], "3000");
+    sb.write("home/.claude/settings.json", &settings);
+
+    // A key inherited from the shell (here an expired one, as `exec` or
+    // direnv would leave behind): the settings must keep it out.
+    let vectors: serde_json::Value =
+        serde_json::from_str(include_str!("data/vectors.json")).unwrap();
+    let stale = vectors["vectors"][0]["token"].as_str().unwrap();
+
+    let mut child = short(sb.command(&claude))
+        .env("ANTHROPIC_BEDROCK_BASE_URL", &fake.url)
+        .env("AWS_BEARER_TOKEN_BEDROCK", stale)
+        .env("DISABLE_TELEMETRY", "1")
+        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        .env("DISABLE_AUTOUPDATER", "1")
+        .args(["-p", "--verbose"])
+        .args([
+            "--input-format",
+            "stream-json",
+            "--output-format",
+            "stream-json",
+        ])
+        .cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(sb.path("claude.stderr")).unwrap())
+        .spawn()
+        .expect("start claude");
+    let mut stdin = child.stdin.take().unwrap();
+    let (lines, results) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+
+    // A turn every 4 seconds until the first key has been dead a while.
+    let started = Instant::now();
+    let mut transcript = Vec::new();
+    let mut turn = 0;
+    while started.elapsed() < Duration::from_secs(SHORT_DURATION + 6) {
+        turn += 1;
+        let at = started + Duration::from_secs(4 * (turn - 1));
+        std::thread::sleep(at.saturating_duration_since(Instant::now()));
+        let message = serde_json::json!({
+            "type": "user",
+            "message": { "role": "user", "content": format!("say turn-{turn}") },
+        });
+        writeln!(stdin, "{message}").unwrap();
+        let result = loop {
+            let line = results
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "turn {turn}: no result ({e}):\n{}\nstderr: {}",
+                        transcript.join("\n"),
+                        std::fs::read_to_string(sb.path("claude.stderr")).unwrap_or_default()
+                    )
+                });
+            transcript.push(line.clone());
+            let event: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+            if event["type"] == "result" {
+                break event;
+            }
+        };
+        assert_eq!(result["is_error"], false, "turn {turn}: {result}");
+        assert_eq!(result["result"], format!("ack turn-{turn}"), "turn {turn}");
+    }
+    drop(stdin);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // Every request with a key was accepted; the inherited key never
+    // reached Bedrock; more than one of our keys did, and the last turn
+    // came after the first key had expired.
+    let seen = fake.seen();
+    let used: Vec<&Seen> = seen.iter().filter(|s| s.key().is_some()).collect();
+    assert!(used.len() >= turn as usize, "{seen:#?}");
+    for s in &used {
+        assert_eq!(s.status, 200, "{s:?}");
+        assert!(s.target.ends_with("/invoke-with-response-stream"), "{s:?}");
+    }
+    let keys = fake.keys();
+    assert!(
+        !keys.iter().any(|k| k == stale),
+        "the inherited key was used"
+    );
+    assert!(keys.len() >= 2, "one key for the whole session: {keys:?}");
+    let first_expiry = amz_date(&param(&keys[0], "X-Amz-Date").unwrap())
+        + param(&keys[0], "X-Amz-Expires")
+            .unwrap()
+            .parse::<i64>()
+            .unwrap();
+    let last = used.last().unwrap().at.duration_since(UNIX_EPOCH).unwrap();
+    assert!(
+        last.as_secs() as i64 > first_expiry,
+        "the session ended before the first key expired"
+    );
 }
