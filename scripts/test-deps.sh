@@ -1,12 +1,15 @@
 #!/bin/sh
 # Installs everything the test suite runs against, on a clean Debian machine:
-# shells and direnv from Debian, the reference generator, moto and the AWS CLI
-# from PyPI into .venv, and cargo's own components. Idempotent.
+# shells, direnv, openssl and npm from Debian; the reference generator, moto,
+# the AWS CLI and boto3 from PyPI into .venv (tests/requirements.txt); Claude
+# Code from npm into .npm-tools (tests/npm-tools.txt); and cargo's own
+# components. Idempotent.
 set -eu
 cd "$(dirname "$0")/.."
 
 missing=""
-for tool in fish zsh direnv shellcheck; do
+# Each tool here is also the name of its Debian package.
+for tool in fish zsh direnv shellcheck openssl npm; do
     command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
 if [ -n "$missing" ]; then
@@ -20,11 +23,23 @@ fi
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
-if ! .venv/bin/python -c 'import aws_bedrock_token_generator, moto, awscli' 2>/dev/null \
+if ! .venv/bin/python -c 'import aws_bedrock_token_generator, moto, awscli, boto3' 2>/dev/null \
     || ! cmp -s tests/requirements.txt .venv/.requirements; then
     echo "test-deps: installing Python packages into .venv" >&2
     .venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt
     cp tests/requirements.txt .venv/.requirements
+fi
+
+# Claude Code ships a native binary per platform: any Node that runs npm will
+# do for installing it (npm only warns about its engines field).
+if [ ! -x .npm-tools/node_modules/.bin/claude ] \
+    || ! cmp -s tests/npm-tools.txt .npm-tools/.requirements; then
+    echo "test-deps: installing npm packages into .npm-tools" >&2
+    mkdir -p .npm-tools
+    # shellcheck disable=SC2046
+    npm install --prefix .npm-tools --no-audit --no-fund --loglevel=error \
+        $(grep -v '^#' tests/npm-tools.txt)
+    cp tests/npm-tools.txt .npm-tools/.requirements
 fi
 
 rustup component add rustfmt clippy >/dev/null 2>&1 || true

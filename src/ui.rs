@@ -49,3 +49,11 @@ pub fn verbose(message: &str) {
         line(message);
     }
 }
+
+/// Text that explains output the user will paste (`setup`), kept off
+/// stdout so that stdout stays machine-readable; as written, no prefix.
+pub fn comment(text: &str) {
+    if LEVEL.load(Ordering::Relaxed) >= 1 {
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    }
+}

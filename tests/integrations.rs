@@ -427,7 +427,14 @@ fn setup_prints_filled_snippets_for_each_consumer() {
         "fish",
         "powershell",
     ] {
-        let out = sb.run().args(["setup", target, "-p", "dev"]).ok();
+        let out = if target == "claude-code" {
+            // Its explanation is on stderr: stdout is the JSON alone.
+            sb.run()
+                .args(["setup", target, "-p", "dev"])
+                .ok_with(&["# ~/.claude/settings.json"])
+        } else {
+            sb.run().args(["setup", target, "-p", "dev"]).ok()
+        };
         assert!(out.contains(bin()), "{target}: binary path");
         assert!(out.contains("dev"), "{target}: profile");
         assert!(out.contains("eu-west-2"), "{target}: region");
@@ -435,6 +442,68 @@ fn setup_prints_filled_snippets_for_each_consumer() {
     // The direnv snippet is a working .envrc line.
     let snippet = sb.run().args(["setup", "direnv", "-p", "dev"]).ok();
     assert!(snippet.contains(" env)\""));
+}
+
+#[test]
+fn setup_claude_code_prints_settings_whose_helper_hands_out_the_key() {
+    let sb = Sandbox::new();
+    sb.config("[profile dev]\nregion = eu-west-2\n");
+    sb.credentials(&format!(
+        "[dev]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"
+    ));
+    let out = sb
+        .run()
+        .args(["setup", "claude-code", "-p", "dev"])
+        .output();
+    out.assert_code(0);
+    // stdout is one JSON object, ready for ~/.claude/settings.json.
+    let doc: serde_json::Value =
+        serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+    let helper = doc["apiKeyHelper"].as_str().unwrap().to_string();
+    assert!(
+        helper.ends_with(" --profile dev --region eu-west-2"),
+        "{helper}"
+    );
+    assert_eq!(
+        doc["env"],
+        serde_json::json!({
+            "CLAUDE_CODE_USE_BEDROCK": "1",
+            "CLAUDE_CODE_SKIP_BEDROCK_AUTH": "1",
+            "AWS_REGION": "eu-west-2",
+            "AWS_BEARER_TOKEN_BEDROCK": "",
+            "CLAUDE_CODE_API_KEY_HELPER_TTL_MS": "300000",
+        })
+    );
+    // The explanation is a comment block on stderr, and -q drops it.
+    assert!(
+        out.stderr.lines().all(|l| l.starts_with('#')),
+        "{}",
+        out.stderr
+    );
+    for needle in [
+        "once CLAUDE_CODE_API_KEY_HELPER_TTL_MS (5m) has passed",
+        "while 15m of life remains",
+        "has 10m or more left",
+        "exec -- claude",
+    ] {
+        assert!(out.stderr.contains(needle), "{needle}: {}", out.stderr);
+    }
+    sb.run()
+        .args(["setup", "claude-code", "-p", "dev", "-q"])
+        .ok();
+
+    // Claude Code runs the helper through a shell: it prints the key.
+    let key = sb.command("sh").args(["-c", &helper]).ok();
+    assert_eq!(key, sb.run().args(["-p", "dev", "-r", "eu-west-2"]).ok());
+
+    // A shorter --min-remaining gets a shorter TTL: a third of it.
+    let out = sb
+        .run()
+        .env("BEDROCK_TOKEN_MIN_REMAINING", "15s")
+        .args(["setup", "claude-code", "-p", "dev", "-q"])
+        .ok();
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["env"]["CLAUDE_CODE_API_KEY_HELPER_TTL_MS"], "5000");
 }
 
 #[test]

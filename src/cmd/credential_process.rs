@@ -1,6 +1,7 @@
 //! `bedrock-token credential-process --profile P`: P's AWS credentials as
 //! credential_process JSON, cached like keys, for `credential_process` in
-//! `~/.aws/config` and Claude Code's `awsCredentialExport`.
+//! `~/.aws/config`. (Claude Code gets a key from `apiKeyHelper` instead: see
+//! `setup claude-code`.)
 
 use super::Outcome;
 use crate::output;

@@ -3,6 +3,7 @@
 
 use super::Outcome;
 use crate::cli::SetupTarget;
+use crate::duration::format_secs;
 use crate::output::env::{fish_quote, ps_quote, sh_quote, sh_word};
 use crate::settings::Settings;
 use anyhow::Result;
@@ -52,19 +53,48 @@ pub fn run(s: &Settings, target: SetupTarget) -> Result<Outcome> {
              region = {region}\n",
             helper("credential-process")
         ),
-        SetupTarget::ClaudeCode => format!(
-            "# ~/.claude/settings.json: Claude Code on Bedrock with credentials from bedrock-token\n{}\n\
-             # Or start it with the key in its environment:\n\
-             #   {base} exec -- claude\n",
-            serde_json::to_string_pretty(&json!({
-                "env": { "CLAUDE_CODE_USE_BEDROCK": "1", "AWS_REGION": region },
-                "awsCredentialExport": helper("credential-process"),
-            }))?
-        ),
+        SetupTarget::ClaudeCode => {
+            // Claude Code runs the helper through a shell, so its command
+            // line is shell words; the explanation goes to stderr so that
+            // stdout is the JSON object alone, ready to merge with jq.
+            let ttl = helper_ttl_secs(s.min_remaining);
+            crate::ui::comment(&format!(
+                "# ~/.claude/settings.json: stdout is this JSON object alone, to save, or to merge\n\
+                 # into an existing file: jq -s '.[0] * .[1]' ~/.claude/settings.json new.json\n\
+                 # Claude Code runs apiKeyHelper for its Bedrock key and sends it as a bearer\n\
+                 # token (CLAUDE_CODE_SKIP_BEDROCK_AUTH: no AWS credentials of its own). It runs\n\
+                 # the helper again once CLAUDE_CODE_API_KEY_HELPER_TTL_MS ({}) has passed;\n\
+                 # bedrock-token hands out its cached key while {} of life remains\n\
+                 # (--min-remaining), so the key Claude Code sends has {} or more left.\n\
+                 # AWS_BEARER_TOKEN_BEDROCK is emptied: an inherited key (shell, direnv, exec)\n\
+                 # would win over the helper, and expire mid-session.\n\
+                 # For one short session instead: {base} exec -- claude\n",
+                format_secs(ttl),
+                format_secs(s.min_remaining),
+                format_secs(s.min_remaining.saturating_sub(ttl)),
+            ));
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&json!({
+                    "apiKeyHelper": format!(
+                        "{} --profile {} --region {region}",
+                        sh_word(&exe),
+                        sh_word(profile)
+                    ),
+                    "env": {
+                        "CLAUDE_CODE_USE_BEDROCK": "1",
+                        "CLAUDE_CODE_SKIP_BEDROCK_AUTH": "1",
+                        "AWS_REGION": region,
+                        "AWS_BEARER_TOKEN_BEDROCK": "",
+                        "CLAUDE_CODE_API_KEY_HELPER_TTL_MS": (ttl * 1000).to_string(),
+                    },
+                }))?
+            )
+        }
         SetupTarget::ClaudeDesktop => format!(
             "# Claude Desktop runs the helper with no arguments: put the settings in\n\
              # {}\n\
-             profile = \"{profile}\"\n\
+             profile = {}\n\
              region = \"{region}\"\n\
              \n\
              # and point inferenceCredentialHelper at the binary:\n{}\n",
@@ -73,6 +103,8 @@ pub fn run(s: &Settings, target: SetupTarget) -> Result<Outcome> {
                 .flatten()
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|| "~/.config/bedrock-token/config.toml".into()),
+            // A JSON string is a TOML basic string.
+            serde_json::to_string(profile)?,
             serde_json::to_string_pretty(&json!({ "inferenceCredentialHelper": exe }))?
         ),
         SetupTarget::Opencode => format!(
@@ -121,4 +153,25 @@ pub fn run(s: &Settings, target: SetupTarget) -> Result<Outcome> {
         ),
     };
     super::print(&text)
+}
+
+/// How often Claude Code should re-run the helper: a third of the time a
+/// cached key still has when bedrock-token hands it out, at most Claude
+/// Code's default of 5 minutes, at least a second. Each key Claude Code
+/// holds then has two thirds of `min_remaining` left when it asks again.
+fn helper_ttl_secs(min_remaining: u64) -> u64 {
+    (min_remaining / 3).clamp(1, 5 * 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::helper_ttl_secs;
+
+    #[test]
+    fn the_helper_is_asked_again_well_before_the_cached_key_is_replaced() {
+        assert_eq!(helper_ttl_secs(15 * 60), 5 * 60);
+        assert_eq!(helper_ttl_secs(12 * 3600), 5 * 60);
+        assert_eq!(helper_ttl_secs(15), 5);
+        assert_eq!(helper_ttl_secs(0), 1);
+    }
 }

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod bedrock;
+
 pub const AKID: &str = "AKIAIOSFODNN7EXAMPLE";
 pub const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
@@ -331,17 +333,21 @@ pub fn skip_or_fail(reason: &str) {
     eprintln!("SKIPPED: {reason}");
 }
 
-/// An outside tool: from the test venv, else PATH. Missing: a failure in CI,
-/// a loud skip elsewhere.
+/// An outside tool: from the test venv, the project's npm tools, else PATH.
+/// Missing: a failure in CI, a loud skip elsewhere.
 pub fn tool(name: &str) -> Option<PathBuf> {
     let venv = std::env::var_os("BEDROCK_TOKEN_TEST_VENV")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv"));
-    let candidates = std::iter::once(venv.join("bin").join(name)).chain(
-        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-            .map(|d| d.join(name))
-            .collect::<Vec<_>>(),
-    );
+    // npm tools (Claude Code) live in the project's .npm-tools.
+    let npm = Path::new(env!("CARGO_MANIFEST_DIR")).join(".npm-tools/node_modules/.bin");
+    let candidates = [venv.join("bin").join(name), npm.join(name)]
+        .into_iter()
+        .chain(
+            std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+                .map(|d| d.join(name))
+                .collect::<Vec<_>>(),
+        );
     for c in candidates {
         if c.is_file() {
             return Some(c);

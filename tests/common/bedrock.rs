@@ -1,0 +1,619 @@
+//! A fake Amazon Bedrock on loopback, for `verify` and for the real
+//! consumers (boto3, Claude Code, Claude Desktop's helper).
+//!
+//! It checks keys as AWS does: it decodes a short-term key, recomputes its
+//! SigV4 query signature (by hand, independently of aws-sigv4) with the
+//! credentials it knows at the key's own `X-Amz-Date`, and refuses expired
+//! keys and keys for other regions; it accepts a list of long-term keys; one
+//! identity lacks permission. It answers as Bedrock does: `{"message"}` JSON
+//! bodies, `x-amzn-ErrorType` and `x-amzn-RequestId` headers. Past the key,
+//! it plays both of Bedrock's endpoints well enough for a one-line reply:
+//! the control plane's `ListFoundationModels`, and the runtime's `Converse`,
+//! `InvokeModel`, `InvokeModelWithResponseStream` (AWS event-stream framing)
+//! and `CountTokens`. It records every request and its answer, so a test can
+//! say which keys were used and that none was refused.
+//!
+//! Plain HTTP: clients that insist on HTTPS for bearer keys (botocore) reach
+//! it through [`TlsFront`].
+
+use super::{AKID, Run, SECRET, amz_date, hex, sha256, sign, tool, unix_now};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+pub const REGION: &str = "us-east-1";
+pub const ACCOUNT: &str = "111122223333";
+/// An identity whose keys are genuine but may not use Bedrock.
+pub const DENIED_AKID: &str = "AKIAI44QH8DHBEXAMPLE";
+pub const DENIED_SECRET: &str = "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY";
+/// The long-term key the fake accepts, and one it has never issued.
+pub const LONG_TERM_SECRET: &str = "bG9uZ3Rlcm1zZWNyZXRET05PVExFQUs=";
+
+pub fn long_term_key(secret: &str) -> String {
+    use base64::Engine;
+    let plain = format!("BedrockAPIKey-x7kq-at-{ACCOUNT}:{secret}");
+    format!(
+        "ABSK{}",
+        base64::engine::general_purpose::STANDARD.encode(plain)
+    )
+}
+
+/// What the fake saw and said: the method, the request target, the
+/// Authorization header and the status it answered.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    pub target: String,
+    pub authorization: String,
+    pub status: u16,
+    /// When the request arrived.
+    pub at: SystemTime,
+}
+
+impl Seen {
+    /// The bearer key, if the request carried one.
+    pub fn key(&self) -> Option<&str> {
+        self.authorization.strip_prefix("Bearer ")
+    }
+}
+
+#[derive(Clone, Default)]
+pub struct Behaviour {
+    /// Seconds the fake's clock runs ahead of ours.
+    pub clock_ahead: u64,
+    /// Answer 503 to everything.
+    pub outage: bool,
+    /// Accept connections and never answer.
+    pub hang: bool,
+}
+
+pub struct FakeBedrock {
+    pub url: String,
+    pub port: u16,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl FakeBedrock {
+    pub fn start() -> FakeBedrock {
+        FakeBedrock::with(Behaviour::default())
+    }
+
+    pub fn with(behaviour: Behaviour) -> FakeBedrock {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let requests = AtomicU32::new(0);
+        let record = seen.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let n = requests.fetch_add(1, Ordering::SeqCst) + 1;
+                let (behaviour, record) = (behaviour.clone(), record.clone());
+                std::thread::spawn(move || serve(stream, n, &behaviour, &record));
+            }
+        });
+        FakeBedrock {
+            url: format!("http://127.0.0.1:{port}"),
+            port,
+            seen,
+        }
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    /// The distinct bearer keys the fake was shown, in order of first use.
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        for s in self.seen() {
+            if let Some(k) = s.key()
+                && !keys.iter().any(|seen| seen == k)
+            {
+                keys.push(k.to_string());
+            }
+        }
+        keys
+    }
+
+    /// bedrock-token pointed at this fake.
+    pub fn run(&self, run: Run) -> Run {
+        run.env("AWS_ENDPOINT_URL_BEDROCK", &self.url)
+    }
+
+    /// `InvokeModel` with `key` as a bearer token, as a client would send
+    /// it: the status and body of the answer.
+    pub fn invoke(&self, key: &str) -> (u16, String) {
+        let body = r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":"say turn-1"}]}"#;
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(
+            stream,
+            "POST /model/{MODEL}/invoke HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        let status = answer
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = answer
+            .split_once("\r\n\r\n")
+            .map_or("", |(_, b)| b)
+            .to_string();
+        (status, body)
+    }
+}
+
+/// A model id as clients name it.
+pub const MODEL: &str = "anthropic.claude-3-haiku-20240307-v1:0";
+
+fn serve(stream: TcpStream, n: u32, behaviour: &Behaviour, seen: &Mutex<Vec<Seen>>) {
+    let at = SystemTime::now();
+    let Some(request) = read_request(&stream) else {
+        return;
+    };
+    if behaviour.hang {
+        record(seen, &request, 0, at);
+        std::thread::sleep(Duration::from_secs(60));
+        return;
+    }
+    let reply = answer(behaviour, &request);
+    record(seen, &request, reply.status, at);
+    let mut head = format!(
+        "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nx-amzn-RequestId: 4b3f0000-fake-4000-8000-{n:012}\r\nConnection: close\r\n",
+        reply.status,
+        reply.content_type,
+        reply.body.len()
+    );
+    if let Some(t) = reply.error_type {
+        head.push_str(&format!(
+            "x-amzn-ErrorType: {t}:http://internal.amazon.com/coral/com.amazon.coral.service/\r\n"
+        ));
+    }
+    let mut stream = stream;
+    let _ = stream.write_all(format!("{head}\r\n").as_bytes());
+    let _ = stream.write_all(&reply.body);
+}
+
+fn record(seen: &Mutex<Vec<Seen>>, request: &Request, status: u16, at: SystemTime) {
+    seen.lock().unwrap().push(Seen {
+        method: request.method.clone(),
+        target: request.target.clone(),
+        authorization: request.authorization.clone(),
+        status,
+        at,
+    });
+}
+
+struct Request {
+    method: String,
+    target: String,
+    authorization: String,
+    body: Vec<u8>,
+}
+
+/// One HTTP/1.1 request: the line, the headers we need, and the body, by
+/// Content-Length or chunked.
+fn read_request(stream: &TcpStream) -> Option<Request> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line).ok()?;
+    let (mut authorization, mut length, mut chunked) = (String::new(), 0, false);
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        match name.to_ascii_lowercase().as_str() {
+            "authorization" => authorization = value.to_string(),
+            "content-length" => length = value.parse().unwrap_or(0),
+            "transfer-encoding" => chunked = value.eq_ignore_ascii_case("chunked"),
+            _ => {}
+        }
+    }
+    let mut body = Vec::new();
+    if chunked {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size).ok()?;
+            let size = usize::from_str_radix(size.trim().split(';').next()?, 16).ok()?;
+            let mut chunk = vec![0; size + 2];
+            reader.read_exact(&mut chunk).ok()?;
+            if size == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..size]);
+        }
+    } else {
+        body.resize(length, 0);
+        reader.read_exact(&mut body).ok()?;
+    }
+    let mut parts = request_line.split_whitespace();
+    Some(Request {
+        method: parts.next().unwrap_or("").to_string(),
+        target: parts.next().unwrap_or("").to_string(),
+        authorization,
+        body,
+    })
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub error_type: Option<&'static str>,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+}
+
+fn error(status: u16, error_type: &'static str, message: &str) -> Reply {
+    Reply {
+        status,
+        error_type: Some(error_type),
+        content_type: "application/json",
+        body: serde_json::json!({ "message": message })
+            .to_string()
+            .into_bytes(),
+    }
+}
+
+fn ok_json(value: serde_json::Value) -> Reply {
+    Reply {
+        status: 200,
+        error_type: None,
+        content_type: "application/json",
+        body: value.to_string().into_bytes(),
+    }
+}
+
+/// Bedrock's answer: which operation, whether the key may call it, then
+/// the operation's reply.
+fn answer(b: &Behaviour, request: &Request) -> Reply {
+    if b.outage {
+        return error(503, "ServiceUnavailableException", "Service Unavailable");
+    }
+    // Through a proxy the target is absolute: http://host/path.
+    let target = &request.target;
+    let target = target
+        .strip_prefix("http://")
+        .map_or(target.as_str(), |rest| {
+            &rest[rest.find('/').unwrap_or(rest.len())..]
+        });
+    let path = target.split('?').next().unwrap_or("");
+    let model_op = path
+        .strip_prefix("/model/")
+        .and_then(|rest| rest.rsplit_once('/'));
+    let action = match (request.method.as_str(), path, model_op) {
+        ("GET", "/foundation-models", _) => "ListFoundationModels",
+        ("POST", _, Some((_, "converse" | "invoke"))) => "InvokeModel",
+        ("POST", _, Some((_, "count-tokens"))) => "CountTokens",
+        ("POST", _, Some((_, "invoke-with-response-stream"))) => "InvokeModelWithResponseStream",
+        _ => return error(404, "UnknownOperationException", ""),
+    };
+    if let Err(refusal) = check_key(b, &request.authorization, action) {
+        return refusal;
+    }
+    let text = reply_text(&request.body);
+    match model_op.map(|(_, op)| op) {
+        None => models(),
+        Some("converse") => ok_json(serde_json::json!({
+            "output": { "message": { "role": "assistant", "content": [{ "text": text }] } },
+            "stopReason": "end_turn",
+            "usage": { "inputTokens": 5, "outputTokens": 2, "totalTokens": 7 },
+            "metrics": { "latencyMs": 1 },
+        })),
+        Some("invoke") => ok_json(serde_json::json!({
+            "id": "msg_fake", "type": "message", "role": "assistant", "model": MODEL,
+            "content": [{ "type": "text", "text": text }],
+            "stop_reason": "end_turn", "stop_sequence": null,
+            "usage": { "input_tokens": 5, "output_tokens": 2 },
+        })),
+        Some("count-tokens") => ok_json(serde_json::json!({ "inputTokens": 5 })),
+        Some(_) => Reply {
+            status: 200,
+            error_type: None,
+            content_type: "application/vnd.amazon.eventstream",
+            body: stream_of(&text),
+        },
+    }
+}
+
+/// `ack turn-N` for a request that mentions `turn-N` (the last mention:
+/// the newest user message), else `pong`.
+fn reply_text(body: &[u8]) -> String {
+    let body = String::from_utf8_lossy(body);
+    body.rmatch_indices("turn-")
+        .map(|(i, _)| {
+            body[i + 5..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+        })
+        .find(|n| !n.is_empty())
+        .map_or_else(|| "pong".to_string(), |n| format!("ack turn-{n}"))
+}
+
+/// The events of an Anthropic streaming reply with `text`, each in an
+/// event-stream message as `{"bytes": base64(event)}`.
+fn stream_of(text: &str) -> Vec<u8> {
+    use base64::Engine;
+    let events = [
+        serde_json::json!({"type": "message_start", "message": {
+            "id": "msg_fake", "type": "message", "role": "assistant", "model": MODEL,
+            "content": [], "stop_reason": null, "stop_sequence": null,
+            "usage": {"input_tokens": 5, "output_tokens": 1}}}),
+        serde_json::json!({"type": "content_block_start", "index": 0,
+            "content_block": {"type": "text", "text": ""}}),
+        serde_json::json!({"type": "content_block_delta", "index": 0,
+            "delta": {"type": "text_delta", "text": text}}),
+        serde_json::json!({"type": "content_block_stop", "index": 0}),
+        serde_json::json!({"type": "message_delta",
+            "delta": {"stop_reason": "end_turn", "stop_sequence": null},
+            "usage": {"output_tokens": 2}}),
+        serde_json::json!({"type": "message_stop"}),
+    ];
+    events
+        .iter()
+        .flat_map(|e| {
+            let bytes = base64::engine::general_purpose::STANDARD.encode(e.to_string());
+            event_message(serde_json::json!({ "bytes": bytes }).to_string().as_bytes())
+        })
+        .collect()
+}
+
+/// One AWS event-stream message: prelude (total length, headers length,
+/// CRC32 of those eight bytes), string headers, payload, CRC32 of it all.
+fn event_message(payload: &[u8]) -> Vec<u8> {
+    let mut headers = Vec::new();
+    for (name, value) in [
+        (":event-type", "chunk"),
+        (":content-type", "application/json"),
+        (":message-type", "event"),
+    ] {
+        headers.push(name.len() as u8);
+        headers.extend_from_slice(name.as_bytes());
+        headers.push(7); // string
+        headers.extend_from_slice(&(value.len() as u16).to_be_bytes());
+        headers.extend_from_slice(value.as_bytes());
+    }
+    let total = 12 + headers.len() + payload.len() + 4;
+    let mut message = Vec::with_capacity(total);
+    message.extend_from_slice(&(total as u32).to_be_bytes());
+    message.extend_from_slice(&(headers.len() as u32).to_be_bytes());
+    let prelude_crc = crc32(&message);
+    message.extend_from_slice(&prelude_crc.to_be_bytes());
+    message.extend_from_slice(&headers);
+    message.extend_from_slice(payload);
+    let crc = crc32(&message);
+    message.extend_from_slice(&crc.to_be_bytes());
+    message
+}
+
+/// CRC-32 (IEEE, as zlib), bit by bit: messages here are small.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// Whether Bedrock lets this Authorization perform `action`: `Ok`, or the
+/// refusal AWS would send.
+fn check_key(b: &Behaviour, authorization: &str, action: &str) -> Result<(), Reply> {
+    let Some(key) = authorization.strip_prefix("Bearer ") else {
+        return Err(error(
+            403,
+            "AccessDeniedException",
+            "Missing Authentication Token",
+        ));
+    };
+    let invalid = || {
+        error(
+            403,
+            "AccessDeniedException",
+            "Authentication failed: Please make sure your API Key is valid.",
+        )
+    };
+    if key.starts_with("ABSK") {
+        return if key == long_term_key(LONG_TERM_SECRET) {
+            Ok(())
+        } else {
+            Err(invalid())
+        };
+    }
+    let Some(url) = key
+        .strip_prefix("bedrock-api-key-")
+        .and_then(|b64| {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.decode(b64).ok()
+        })
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+    else {
+        return Err(invalid());
+    };
+    let Some(query) = url.strip_prefix("bedrock.amazonaws.com/?") else {
+        return Err(invalid());
+    };
+    let params: Vec<(&str, &str)> = query.split('&').filter_map(|p| p.split_once('=')).collect();
+    let get = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| *v)
+            .unwrap_or("")
+    };
+    let scope = get("X-Amz-Credential").replace("%2F", "/");
+    let [akid, day, region, "bedrock", "aws4_request"] = scope.split('/').collect::<Vec<_>>()[..]
+    else {
+        return Err(invalid());
+    };
+    let (secret, arn, allowed) = match akid {
+        AKID => (SECRET, format!("arn:aws:iam::{ACCOUNT}:user/dev"), true),
+        DENIED_AKID => (
+            DENIED_SECRET,
+            format!("arn:aws:iam::{ACCOUNT}:user/denied"),
+            false,
+        ),
+        _ => {
+            return Err(error(
+                403,
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+            ));
+        }
+    };
+    if region != REGION {
+        return Err(error(
+            403,
+            "InvalidSignatureException",
+            "Credential should be scoped to a valid region.",
+        ));
+    }
+    let date = get("X-Amz-Date");
+    let signed: Vec<(&str, &str)> = params
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "X-Amz-Signature" && *k != "Version")
+        .collect();
+    if get("X-Amz-Signature") != signature(secret, date, day, region, signed) {
+        return Err(error(
+            403,
+            "InvalidSignatureException",
+            "The request signature we calculated does not match the signature you provided.",
+        ));
+    }
+    let now = unix_now() + b.clock_ahead as i64;
+    let expires: i64 = get("X-Amz-Expires").parse().unwrap_or(0);
+    if amz_date(date) + expires <= now {
+        return Err(error(
+            403,
+            "AccessDeniedException",
+            "Bearer Token has expired",
+        ));
+    }
+    if !allowed {
+        return Err(error(
+            403,
+            "AccessDeniedException",
+            &format!(
+                "User: {arn} is not authorized to perform: bedrock:{action} because no identity-based policy allows the bedrock:{action} action"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn models() -> Reply {
+    ok_json(serde_json::json!({"modelSummaries": [{
+        "modelId": MODEL,
+        "modelArn": format!("arn:aws:bedrock:us-east-1::foundation-model/{MODEL}"),
+        "providerName": "Anthropic",
+    }]}))
+}
+
+/// SigV4 for a presigned `POST /` to bedrock.amazonaws.com with only the
+/// host header and an empty body: the query, sorted, is what is signed.
+fn signature(
+    secret: &str,
+    date: &str,
+    day: &str,
+    region: &str,
+    mut query: Vec<(&str, &str)>,
+) -> String {
+    query.sort();
+    let canonical_query: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let canonical_request = format!(
+        "POST\n/\n{}\nhost:bedrock.amazonaws.com\n\nhost\n{}",
+        canonical_query.join("&"),
+        hex(&sha256(b""))
+    );
+    let string_to_sign = format!(
+        "AWS4-HMAC-SHA256\n{date}\n{day}/{region}/bedrock/aws4_request\n{}",
+        hex(&sha256(canonical_request.as_bytes()))
+    );
+    sign(secret, day, region, "bedrock", &string_to_sign)
+}
+
+/// HTTPS in front of a [`FakeBedrock`], for clients that send bearer keys
+/// only over TLS (botocore): a small Python TLS terminator
+/// (`tls_front.py`, stdlib `ssl`) with a certificate for 127.0.0.1 made by
+/// `openssl req` for this test. Killed on drop.
+pub struct TlsFront {
+    child: Child,
+    pub url: String,
+    /// The certificate, for `AWS_CA_BUNDLE` or `NODE_EXTRA_CA_CERTS`.
+    pub ca: std::path::PathBuf,
+}
+
+impl TlsFront {
+    pub fn start(fake: &FakeBedrock, dir: &Path) -> Option<TlsFront> {
+        let openssl = tool("openssl")?;
+        let python = tool("python")?;
+        let (ca, key) = (dir.join("fake-bedrock.pem"), dir.join("fake-bedrock.key"));
+        let made = Command::new(openssl)
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            ])
+            .args([
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&ca)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run openssl");
+        assert!(made.success(), "openssl req failed");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/common/tls_front.py");
+        let mut child = Command::new(python)
+            .arg(script)
+            .arg(&ca)
+            .arg(&key)
+            .arg(fake.port.to_string())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start tls_front.py");
+        // It prints its port once it listens.
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port: u16 = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("tls_front.py did not start: {line:?}"));
+        Some(TlsFront {
+            child,
+            url: format!("https://127.0.0.1:{port}"),
+            ca,
+        })
+    }
+}
+
+impl Drop for TlsFront {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
