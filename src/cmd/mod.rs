@@ -11,6 +11,7 @@ pub mod inspect;
 pub mod setup;
 pub mod token;
 pub mod verify;
+pub mod watch;
 pub mod write;
 
 use crate::secret::Secret;

@@ -506,3 +506,27 @@ pub fn param(token: &str, name: &str) -> Option<String> {
         .split('&')
         .find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(str::to_string))
 }
+
+/// When a key stops working by its own fields, Unix seconds: X-Amz-Date
+/// plus X-Amz-Expires.
+pub fn expires_at(token: &str) -> i64 {
+    let date = param(token, "X-Amz-Date").expect("X-Amz-Date");
+    let signed = time::PrimitiveDateTime::parse(
+        &date,
+        time::macros::format_description!("[year][month][day]T[hour][minute][second]Z"),
+    )
+    .expect("X-Amz-Date parses")
+    .assume_utc()
+    .unix_timestamp();
+    let expires: i64 = param(token, "X-Amz-Expires")
+        .expect("X-Amz-Expires")
+        .parse()
+        .unwrap();
+    signed + expires
+}
+
+/// Sends `signal` to `child`.
+pub fn signal(child: &Child, signal: libc::c_int) {
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
+}
