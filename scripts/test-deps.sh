@@ -1,13 +1,15 @@
 #!/bin/sh
 # Installs everything the test suite runs against, on a clean Debian machine:
-# shells and direnv from Debian, the reference generator, moto and the AWS CLI
-# from PyPI into .venv, and cargo's own components. Idempotent.
+# shells, direnv and systemd (for systemd-analyze) from Debian, the reference
+# generator, moto and the AWS CLI from PyPI into .venv, and cargo's own
+# components. Idempotent.
 set -eu
 cd "$(dirname "$0")/.."
 
 missing=""
-for tool in fish zsh direnv shellcheck; do
-    command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+# tool:Debian package
+for pair in fish:fish zsh:zsh direnv:direnv shellcheck:shellcheck systemd-analyze:systemd; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || missing="$missing ${pair#*:}"
 done
 if [ -n "$missing" ]; then
     echo "test-deps: installing Debian packages:$missing" >&2

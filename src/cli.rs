@@ -260,6 +260,10 @@ pub enum SetupTarget {
     Zed,
     Fish,
     Powershell,
+    /// A systemd user unit running `write --watch`
+    Systemd,
+    /// A pod's sidecar container running `write --watch` into a shared emptyDir
+    Kubernetes,
 }
 
 #[derive(Debug, Args)]

@@ -416,6 +416,7 @@ fn setup_prints_filled_snippets_for_each_consumer() {
         "zed",
         "fish",
         "powershell",
+        "systemd",
     ] {
         let out = sb.run().args(["setup", target, "-p", "dev"]).ok();
         assert!(out.contains(bin()), "{target}: binary path");

@@ -1,6 +1,6 @@
 //! `write PATH --watch`: a file that always holds a live key, renewed
 //! through the shared cache, with `--on-change`, signals, backoff and
-//! recovery.
+//! recovery; and the `setup systemd|kubernetes` snippets that run it.
 
 mod common;
 use common::*;
@@ -386,4 +386,110 @@ fn an_unwritable_stderr_never_stops_the_watcher() {
         let out = w.stop();
         out.assert_code(0);
     }
+}
+
+#[test]
+fn the_systemd_unit_passes_systemd_analyze_verify() {
+    let Some(analyze) = tool("systemd-analyze") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    // A binary at a path with what systemd reads specially there: a space,
+    // `%` and `$`.
+    let odd = sb.path("my bin 100% $HOME");
+    fs::create_dir_all(&odd).unwrap();
+    let exe = odd.join("bedrock-token");
+    fs::copy(bin(), &exe).unwrap();
+    let runtime = sb.path("run");
+    fs::create_dir(&runtime).unwrap();
+    let unit = sb
+        .command(&exe)
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .args(["--profile", "team/dev%1", "--region", "eu-west-1"])
+        .args(["setup", "systemd"])
+        .ok();
+    let name = unit
+        .lines()
+        .next()
+        .unwrap()
+        .strip_prefix("# ~/.config/systemd/user/")
+        .unwrap();
+    assert_eq!(name, r"bedrock-token-team\x2fdev\x251.service");
+    assert!(
+        unit.contains(&format!(
+            "in {}/bedrock-token/team_dev%1.key",
+            runtime.display()
+        )),
+        "{unit}"
+    );
+    let units = sb.path("units");
+    fs::create_dir(&units).unwrap();
+    let file = units.join(name);
+    fs::write(&file, &unit).unwrap();
+    // systemd checks the unit's syntax, and that ExecStart's program, as
+    // it unquotes it, is an executable file.
+    let out = sb
+        .command(analyze)
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env("SYSTEMD_LOG_LEVEL", "notice")
+        .args(["verify", "--user"])
+        .arg(&file)
+        .output();
+    out.assert_code(0);
+    assert_eq!(out.stderr, "", "systemd-analyze had remarks");
+    // The broken quoting of a naive unit is caught, so the check means
+    // something.
+    let naive = unit.replace("%%", "%");
+    fs::write(&file, naive).unwrap();
+    let out = sb
+        .command(tool("systemd-analyze").unwrap())
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .args(["verify", "--user"])
+        .arg(&file)
+        .output();
+    assert_ne!(out.code, 0, "a naive unit passed:\n{}", out.stderr);
+    // A path systemd cannot run at all is an error, not a broken unit.
+    let quoted = sb.path("o'brien");
+    fs::create_dir(&quoted).unwrap();
+    fs::copy(bin(), quoted.join("bedrock-token")).unwrap();
+    sb.command(quoted.join("bedrock-token"))
+        .args(["--region", "eu-west-1", "setup", "systemd"])
+        .output()
+        .assert_fails(
+            1,
+            &["systemd cannot run a program whose path holds a quote"],
+        );
+}
+
+#[test]
+fn the_kubernetes_snippet_is_a_pod_spec_with_a_watching_sidecar() {
+    let Some(python) = tool("python") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let snippet = sb
+        .run()
+        .args(["--region", "eu-west-1", "setup", "kubernetes"])
+        .ok();
+    let yaml = sb.write("pod.yaml", &snippet);
+    let check = r#"
+import json, sys, yaml
+spec = yaml.safe_load(open(sys.argv[1]))
+volumes = {v["name"]: v for v in spec["volumes"]}
+assert all("emptyDir" in v for v in volumes.values()), volumes
+sidecar = next(c for c in spec["containers"] if "--watch" in c.get("args", []))
+assert sidecar["image"], sidecar
+args = sidecar["args"]
+assert "write" in args and args[args.index("write") + 1].startswith("/"), args
+assert "--region" in args and args[args.index("--region") + 1] == "eu-west-1", args
+path = args[args.index("write") + 1]
+for c in spec["containers"]:
+    assert c["image"], c
+    mounts = c["volumeMounts"]
+    assert any(m["name"] in volumes and path.startswith(m["mountPath"] + "/") for m in mounts), c
+print(json.dumps(sorted(c["name"] for c in spec["containers"])))
+"#;
+    let out = sb.command(python).args(["-c", check]).arg(&yaml).output();
+    out.assert_code(0);
+    assert_eq!(out.stdout.trim(), r#"["app", "bedrock-token"]"#);
 }
