@@ -1,16 +1,17 @@
 #!/bin/sh
 # Installs everything the test suite runs against, on a clean Debian machine:
-# shells, direnv, openssl and npm from Debian; the reference generator, moto,
-# the AWS CLI and boto3 from PyPI into .venv (tests/requirements.txt); Claude
-# Code from npm into .npm-tools (tests/npm-tools.txt); and cargo's own
+# shells, direnv, openssl, npm and systemd (for systemd-analyze) from
+# Debian; the reference generator, moto, the AWS CLI, boto3 and PyYAML from
+# PyPI into .venv (tests/requirements.txt); Claude Code from npm into
+# .npm-tools (tests/npm-tools.txt); and cargo's own
 # components. Idempotent.
 set -eu
 cd "$(dirname "$0")/.."
 
 missing=""
-# Each tool here is also the name of its Debian package.
-for tool in fish zsh direnv shellcheck openssl npm; do
-    command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+# tool:Debian package
+for pair in fish:fish zsh:zsh direnv:direnv shellcheck:shellcheck openssl:openssl npm:npm systemd-analyze:systemd; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || missing="$missing ${pair#*:}"
 done
 if [ -n "$missing" ]; then
     echo "test-deps: installing Debian packages:$missing" >&2

@@ -99,7 +99,7 @@ pub enum Command {
     Env(EnvArgs),
     /// Run a command with AWS_BEARER_TOKEN_BEDROCK, AWS_REGION and AWS_DEFAULT_REGION set
     Exec(ExecArgs),
-    /// Write the key to a file, atomically, mode 0600, only when it changed
+    /// Write the key to a file, atomically, mode 0600, only when it changed; --watch keeps it fresh
     Write(WriteArgs),
     /// Print the profile's AWS credentials as credential_process JSON
     CredentialProcess,
@@ -219,6 +219,14 @@ pub struct WriteArgs {
     /// Text is the bare key without a newline
     #[arg(long, value_enum, default_value_t = FileFormat::Text)]
     pub format: FileFormat,
+    /// Keep running: renew the key before it has less than --min-remaining
+    /// left and rewrite the file, until SIGTERM or SIGINT (SIGHUP renews now)
+    #[arg(long)]
+    pub watch: bool,
+    /// With --watch, run `sh -c CMD` after each rewrite (the key is not in
+    /// its arguments or environment); its failure is logged, not fatal
+    #[arg(long, value_name = "CMD", requires = "watch")]
+    pub on_change: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -257,6 +265,10 @@ pub enum SetupTarget {
     Powershell,
     /// A long-term key (`key create --write`) handed to consumers without a shell history
     LongTermKey,
+    /// A systemd user unit running `write --watch`
+    Systemd,
+    /// A pod's sidecar container running `write --watch` into a shared emptyDir
+    Kubernetes,
 }
 
 #[derive(Debug, Subcommand)]

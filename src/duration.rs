@@ -77,12 +77,21 @@ pub fn format_secs(secs: u64) -> String {
     out
 }
 
-static STARTED: std::sync::OnceLock<SystemTime> = std::sync::OnceLock::new();
+static STARTED: std::sync::Mutex<Option<SystemTime>> = std::sync::Mutex::new(None);
 
-/// When this process started (first asked): work that another process
-/// finished after it is work we need not repeat.
+/// When this process started (first asked), or, in a watcher, its current
+/// renewal: work that another process finished after it is work we need
+/// not repeat.
 pub fn process_started() -> SystemTime {
-    *STARTED.get_or_init(SystemTime::now)
+    let mut started = STARTED.lock().unwrap_or_else(|e| e.into_inner());
+    *started.get_or_insert_with(SystemTime::now)
+}
+
+/// Starts the clock of [`process_started`] again: a watcher begins each
+/// renewal as a new process would, so the entry it wrote itself an hour
+/// ago does not count as made by another process while it waited.
+pub fn start_again() {
+    *STARTED.lock().unwrap_or_else(|e| e.into_inner()) = Some(SystemTime::now());
 }
 
 /// Seconds since the Unix epoch, now.

@@ -125,7 +125,7 @@ fn obtain(s: &Settings, kind: Kind, clock: Clock) -> Result<Entry> {
     let _lock = match slot.lock(Duration::from_secs(s.lock_timeout), patience) {
         Ok(lock) => lock,
         Err(e) if matches!(Failure::of(&e), Some(Failure::LockTimeout { .. })) => {
-            return fallback(e, &[&first], clock());
+            return fallback(s, e, &[&first], clock());
         }
         Err(e) => {
             ui::warn(&format!("not caching: {e:#}"));
@@ -167,15 +167,17 @@ fn obtain(s: &Settings, kind: Kind, clock: Clock) -> Result<Entry> {
             }
             Ok(entry)
         }
-        Err(e) => fallback(e, &[&second, &first], now),
+        Err(e) => fallback(s, e, &[&second, &first], now),
     }
 }
 
 /// When making a new key fails, a cached one with a minute of life left is
-/// still better than nothing. `reads` are the cache reads, newest first.
-fn fallback(err: anyhow::Error, reads: &[&Lookup], now: i64) -> Result<Entry> {
+/// still better than nothing (unless the settings say otherwise). `reads`
+/// are the cache reads, newest first.
+fn fallback(s: &Settings, err: anyhow::Error, reads: &[&Lookup], now: i64) -> Result<Entry> {
     let cached = reads
         .iter()
+        .filter(|_| s.fallback)
         .filter_map(|r| r.entry.as_ref().ok())
         .find(|e| e.remaining(now) >= FALLBACK_MIN_REMAINING);
     match cached {
@@ -376,6 +378,7 @@ mod tests {
             lock_timeout: 1,
             login: false,
             login_timeout: 1,
+            fallback: true,
         }
     }
 
@@ -387,6 +390,9 @@ mod tests {
         entry.profile = s.request.profile.clone();
         entry.aws_files = s.request.aws_files;
         slot.write(&entry).unwrap();
+        // Written before "this process" started: not made by another
+        // process while we waited, whatever the other tests did first.
+        crate::duration::start_again();
         entry
     }
 
@@ -439,6 +445,22 @@ mod tests {
         edited.request.aws_files = FilesStamp::read(&edited.request.paths);
         assert!(at(&edited, T + 100).is_ok());
         assert!(missed(&edited));
+    }
+
+    #[test]
+    fn without_fallback_a_failed_renewal_is_the_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = settings(dir.path());
+        let cached = cache_one(&s);
+        s.fallback = false;
+        // A hit is still a hit; a miss that cannot make a key fails, even
+        // with the cached key's life left.
+        assert_eq!(at(&s, T + 100).unwrap().payload, cached.payload);
+        let err = at(&s, T + 3600 - 899).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("profile nowhere is not in"),
+            "{err:#}"
+        );
     }
 
     #[test]

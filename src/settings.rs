@@ -27,6 +27,10 @@ pub struct Settings {
     pub lock_timeout: u64,
     pub login: bool,
     pub login_timeout: u64,
+    /// When making a new key fails, hand out a cached one that still has a
+    /// minute of life, with a warning. Off in a watcher: its file already
+    /// holds that key, and it logs the failure itself.
+    pub fallback: bool,
 }
 
 /// Everything that decides which credentials the chain finds and which key
@@ -375,6 +379,7 @@ impl Settings {
             lock_timeout,
             login: g.login || file.auto_login.unwrap_or(false),
             login_timeout,
+            fallback: true,
         })
     }
 }

@@ -5,9 +5,10 @@
 //! a file-size limit on stderr loses the note, never the key.
 
 use std::io::Write;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 static LEVEL: AtomicU8 = AtomicU8::new(1);
+static TIMESTAMPS: AtomicBool = AtomicBool::new(false);
 
 pub fn set_level(quiet: bool, verbose: bool) {
     LEVEL.store(
@@ -22,11 +23,32 @@ pub fn set_level(quiet: bool, verbose: bool) {
     );
 }
 
-/// One line on stderr, `bedrock-token: ` first; errors writing it are
-/// dropped.
+/// Every line from now on carries the time, RFC 3339 UTC: for a watcher's
+/// log, which runs for days.
+pub fn timestamps() {
+    TIMESTAMPS.store(true, Ordering::Relaxed);
+}
+
+/// One line on stderr, `bedrock-token: ` first (then the time, in a
+/// watcher); errors writing it are dropped.
 pub fn line(text: &str) {
+    let text = if TIMESTAMPS.load(Ordering::Relaxed) {
+        format!(
+            "bedrock-token: {} {text}\n",
+            crate::duration::rfc3339(crate::duration::now_unix())
+        )
+    } else {
+        format!("bedrock-token: {text}\n")
+    };
     let mut err = std::io::stderr().lock();
-    let _ = err.write_all(format!("bedrock-token: {text}\n").as_bytes());
+    let _ = err.write_all(text.as_bytes());
+}
+
+/// What a watcher did (a renewal): not with `-q`.
+pub fn info(message: &str) {
+    if LEVEL.load(Ordering::Relaxed) >= 1 {
+        line(message);
+    }
 }
 
 /// Something the user should know, that did not stop the work.

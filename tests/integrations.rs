@@ -426,6 +426,7 @@ fn setup_prints_filled_snippets_for_each_consumer() {
         "zed",
         "fish",
         "powershell",
+        "systemd",
     ] {
         let out = if target == "claude-code" {
             // Its explanation is on stderr: stdout is the JSON alone.

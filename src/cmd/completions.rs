@@ -19,7 +19,7 @@ pub fn run(args: &CompletionsArgs) -> Result<Outcome> {
     let path = install_path(args.shell)?;
     let dir = path.parent().expect("an install path has a directory");
     std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
-    crate::cmd::write::regular_or_missing(&path)?;
+    crate::cmd::write::check_target(&path)?;
     crate::fsutil::atomic_write_mode(&path, &out, 0o644)?;
     crate::ui::note(&format!("wrote {}", path.display()));
     if args.shell == Shell::Zsh {

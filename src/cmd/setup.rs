@@ -4,6 +4,7 @@
 use super::Outcome;
 use crate::cli::SetupTarget;
 use crate::duration::format_secs;
+use crate::error::with_hint;
 use crate::output::env::{fish_quote, ps_quote, sh_quote, sh_word};
 use crate::settings::Settings;
 use anyhow::Result;
@@ -151,6 +152,8 @@ pub fn run(s: &Settings, target: SetupTarget) -> Result<Outcome> {
                 } } }
             }))?
         ),
+        SetupTarget::Systemd => systemd_unit(&exe, profile, region)?,
+        SetupTarget::Kubernetes => kubernetes_sidecar(region),
     };
     super::print(&text)
 }
@@ -163,9 +166,183 @@ fn helper_ttl_secs(min_remaining: u64) -> u64 {
     (min_remaining / 3).clamp(1, 5 * 60)
 }
 
+/// A systemd user unit keeping the profile's key fresh in a file under
+/// `$XDG_RUNTIME_DIR` (a per-user tmpfs), for programs that run for days.
+fn systemd_unit(exe: &str, profile: &str, region: &str) -> Result<String> {
+    let unit = format!("bedrock-token-{}.service", unit_escape(profile));
+    let file = format!("{}.key", profile.replace('/', "_"));
+    let runtime_dir = crate::settings::env("XDG_RUNTIME_DIR")
+        .ok()
+        .flatten()
+        .filter(|d| !d.chars().any(char::is_control))
+        // SAFETY: getuid cannot fail.
+        .unwrap_or_else(|| format!("/run/user/{}", unsafe { libc::getuid() }));
+    Ok(format!(
+        "# ~/.config/systemd/user/{unit}\n\
+         # Keeps a fresh key for AWS profile {profile} in {runtime_dir}/bedrock-token/{file}\n\
+         # (%t/bedrock-token/{file} below): point your program at that file.\n\
+         # Then: systemctl --user daemon-reload && systemctl --user enable --now {unit_word}\n\
+         # (systemctl --user reload {unit_word} renews the key at once.)\n\
+         [Unit]\n\
+         Description=Amazon Bedrock key for AWS profile {description}\n\
+         \n\
+         [Service]\n\
+         Type=exec\n\
+         RuntimeDirectory=bedrock-token\n\
+         RuntimeDirectoryMode=0700\n\
+         RuntimeDirectoryPreserve=yes\n\
+         ExecStart={exe_word} --profile {profile_word} --region {region} write \"%t/bedrock-token/{file_in_quotes}\" --watch\n\
+         ExecReload=/bin/kill -HUP $MAINPID\n\
+         Restart=on-failure\n\
+         RestartSec=30\n\
+         \n\
+         [Install]\n\
+         WantedBy=default.target\n",
+        unit_word = sh_word(&unit),
+        description = profile.replace('%', "%%"),
+        exe_word = systemd_program(exe)?,
+        profile_word = systemd_word(profile),
+        file_in_quotes = systemd_in_quotes(&file),
+    ))
+}
+
+/// The program of a systemd `ExecStart=` line: double-quoted with `%`
+/// doubled. systemd expands no variables there (a `$` stays as it is), and
+/// refuses a program path holding `"`, `'`, `\` or a control character.
+fn systemd_program(exe: &str) -> Result<String> {
+    if exe.chars().any(|c| "\"'\\".contains(c) || c.is_control()) {
+        return Err(with_hint(
+            format!(
+                "systemd cannot run a program whose path holds a quote, an apostrophe, a backslash or a control character: {exe:?}"
+            ),
+            "install bedrock-token elsewhere (./install.sh --prefix DIR) and run its setup systemd",
+        ));
+    }
+    Ok(format!("\"{}\"", exe.replace('%', "%%")))
+}
+
+/// An argument of a systemd `ExecStart=` line: double quotes, with `\` and `"`
+/// escaped, `%` doubled (else a specifier) and `$` doubled (else a variable).
+fn systemd_word(v: &str) -> String {
+    format!("\"{}\"", systemd_in_quotes(v))
+}
+
+fn systemd_in_quotes(v: &str) -> String {
+    let mut out = String::new();
+    for c in v.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '%' => out.push_str("%%"),
+            '$' => out.push_str("$$"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A profile name as part of a unit name: letters, digits, `:`, `_`, `.`
+/// and `-` stay, anything else (`/`, `@`, `%`, `+`) becomes `\xNN`, as
+/// systemd-escape writes it.
+fn unit_escape(v: &str) -> String {
+    let mut out = String::new();
+    for (i, b) in v.bytes().enumerate() {
+        if b.is_ascii_alphanumeric() || b":_-".contains(&b) || (b == b'.' && i > 0) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// A sidecar container and its shared `emptyDir`, for a pod whose AWS
+/// identity the credential chain finds in its environment: IRSA (web
+/// identity) or EKS Pod Identity (container credentials).
+fn kubernetes_sidecar(region: &str) -> String {
+    let args = serde_json::to_string(&[
+        "--region",
+        region,
+        "--no-cache",
+        "write",
+        "/var/run/bedrock-token/key",
+        "--watch",
+    ])
+    .expect("strings serialize");
+    format!(
+        "# Merge into your pod's spec. The pod's AWS identity comes from IRSA\n\
+         # (AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE) or EKS Pod Identity\n\
+         # (AWS_CONTAINER_CREDENTIALS_FULL_URI), injected into each container;\n\
+         # the sidecar keeps a fresh key in /var/run/bedrock-token/key (in memory,\n\
+         # mode 0600: run your container as the same user). It is the only\n\
+         # caller, so it needs no cache. The image must hold bedrock-token.\n\
+         containers:\n\
+         \x20 - name: bedrock-token\n\
+         \x20   image: bedrock-token:{version}\n\
+         \x20   command: [\"bedrock-token\"]\n\
+         \x20   args: {args}\n\
+         \x20   securityContext:\n\
+         \x20     runAsUser: 65532\n\
+         \x20     runAsNonRoot: true\n\
+         \x20     allowPrivilegeEscalation: false\n\
+         \x20     readOnlyRootFilesystem: true\n\
+         \x20   resources:\n\
+         \x20     requests: {{cpu: 5m, memory: 16Mi}}\n\
+         \x20   volumeMounts:\n\
+         \x20     - name: bedrock-token\n\
+         \x20       mountPath: /var/run/bedrock-token\n\
+         \x20 - name: app  # your program: it reads /var/run/bedrock-token/key\n\
+         \x20   image: your-image\n\
+         \x20   securityContext:\n\
+         \x20     runAsUser: 65532\n\
+         \x20   volumeMounts:\n\
+         \x20     - name: bedrock-token\n\
+         \x20       mountPath: /var/run/bedrock-token\n\
+         \x20       readOnly: true\n\
+         volumes:\n\
+         \x20 - name: bedrock-token\n\
+         \x20   emptyDir:\n\
+         \x20     medium: Memory\n\
+         \x20     sizeLimit: 1Mi\n",
+        version = env!("CARGO_PKG_VERSION"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use super::helper_ttl_secs;
+    use super::*;
+
+    #[test]
+    fn systemd_words_keep_quotes_specifiers_and_variables_literal() {
+        assert_eq!(
+            systemd_word("/usr/bin/bedrock-token"),
+            "\"/usr/bin/bedrock-token\""
+        );
+        assert_eq!(
+            systemd_word(r#"/home/a "b"\c/100%/$HOME/x"#),
+            r#""/home/a \"b\"\\c/100%%/$$HOME/x""#
+        );
+    }
+
+    #[test]
+    fn a_program_systemd_cannot_run_is_refused() {
+        assert_eq!(
+            systemd_program("/opt/100% $HOME/bedrock-token").unwrap(),
+            "\"/opt/100%% $HOME/bedrock-token\""
+        );
+        assert!(systemd_program("/opt/a\"b/bedrock-token").is_err());
+        assert!(systemd_program(r"/opt/a\b/bedrock-token").is_err());
+        assert!(systemd_program("/home/o'brien/bedrock-token").is_err());
+    }
+
+    #[test]
+    fn unit_names_escape_what_systemd_would_misread() {
+        assert_eq!(unit_escape("dev"), "dev");
+        assert_eq!(unit_escape("my-dev_2.x"), "my-dev_2.x");
+        assert_eq!(unit_escape("team/dev@a%b"), r"team\x2fdev\x40a\x25b");
+        assert_eq!(unit_escape(".hidden"), r"\x2ehidden");
+    }
 
     #[test]
     fn the_helper_is_asked_again_well_before_the_cached_key_is_replaced() {

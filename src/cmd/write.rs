@@ -1,8 +1,9 @@
 //! `bedrock-token write PATH`: the key in a file, for consumers that read
 //! one. Atomic, mode 0600, and rewritten only when the content changes, so
-//! file watchers do not loop.
+//! file watchers do not loop. `--watch` keeps it fresh: see [`super::watch`].
 
 use super::Outcome;
+use crate::cache::Entry;
 use crate::cli::{FileFormat, WriteArgs};
 use crate::cmd::env::TOKEN_VAR;
 use crate::output;
@@ -15,29 +16,36 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 pub fn run(s: &Settings, args: &WriteArgs) -> Result<Outcome> {
+    if args.watch {
+        return super::watch::run(s, args);
+    }
     let entry = provide::bedrock_key(s)?;
-    let content = match args.format {
-        FileFormat::Text => output::token(&entry).clone(),
-        FileFormat::Json => output::json::render(&entry),
+    write_if_changed(&args.path, render(&entry, args.format).expose().as_bytes())?;
+    Ok(Outcome::Success)
+}
+
+/// The file's content for `entry` in `format`.
+pub fn render(entry: &Entry, format: FileFormat) -> Secret {
+    match format {
+        FileFormat::Text => output::token(entry).clone(),
+        FileFormat::Json => output::json::render(entry),
         FileFormat::Dotenv => Secret::new(output::env::render(
             crate::cli::Shell::Dotenv,
             true,
             &[
-                (TOKEN_VAR, output::token(&entry).expose()),
+                (TOKEN_VAR, output::token(entry).expose()),
                 ("AWS_REGION", &entry.region),
             ],
         )),
-    };
-    write_if_changed(&args.path, content.expose().as_bytes())?;
-    Ok(Outcome::Success)
+    }
 }
 
 /// Writes `content` to `path` unless it already holds exactly that with
-/// mode 0600. Only a regular file is ever replaced: a symlink, FIFO, device
-/// or directory at `path` is an error, since replacing it would break
-/// whatever the user put there.
-pub fn write_if_changed(path: &Path, content: &[u8]) -> Result<()> {
-    if let Some(meta) = &regular_or_missing(path)?
+/// mode 0600; says whether it wrote. Only a regular file is ever replaced
+/// (see [`check_target`]).
+pub fn write_if_changed(path: &Path, content: &[u8]) -> Result<bool> {
+    let meta = check_target(path)?;
+    if let Some(meta) = &meta
         && meta.permissions().mode() & 0o777 == 0o600
         && fs::read(path).is_ok_and(|old| {
             Secret::new(String::from_utf8_lossy(&old))
@@ -46,15 +54,16 @@ pub fn write_if_changed(path: &Path, content: &[u8]) -> Result<()> {
                 == content
         })
     {
-        return Ok(());
+        return Ok(false);
     }
-    crate::fsutil::atomic_write(path, content)
+    crate::fsutil::atomic_write(path, content)?;
+    Ok(true)
 }
 
-/// What is at `path`: a regular file's metadata, or `None` when nothing is
-/// there. Anything else (a symlink, FIFO, device or directory) is an error:
-/// replacing it would break whatever the user put there.
-pub fn regular_or_missing(path: &Path) -> Result<Option<fs::Metadata>> {
+/// What is at `path` now, if anything: an error unless it is a regular
+/// file, since replacing a symlink, FIFO, device or directory would break
+/// whatever the user put there.
+pub fn check_target(path: &Path) -> Result<Option<fs::Metadata>> {
     let meta = match fs::symlink_metadata(path) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),

@@ -560,3 +560,20 @@ pub fn sign(secret: &str, day: &str, region: &str, service: &str, string_to_sign
     }
     hex(&hmac(&key, string_to_sign.as_bytes()))
 }
+
+/// When a key stops working by its own fields, Unix seconds: X-Amz-Date
+/// plus X-Amz-Expires.
+pub fn expires_at(token: &str) -> i64 {
+    let signed = amz_date(&param(token, "X-Amz-Date").expect("X-Amz-Date"));
+    let expires: i64 = param(token, "X-Amz-Expires")
+        .expect("X-Amz-Expires")
+        .parse()
+        .unwrap();
+    signed + expires
+}
+
+/// Sends `signal` to `child`.
+pub fn signal(child: &Child, signal: libc::c_int) {
+    // SAFETY: kill(2) on our own child's pid.
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
+}

@@ -1,0 +1,518 @@
+//! `bedrock-token write PATH --watch`: keep a fresh key in PATH for programs
+//! that run for days. Only this command runs this code.
+//!
+//! Two threads. The renewer sleeps until the key in PATH nears
+//! `--min-remaining`, renews it through the shared cache and its lock (so a
+//! watcher and any number of direct callers sign once per key), rewrites
+//! PATH as `write` does and runs `--on-change`. The main thread waits for
+//! signals, which their handlers write into a pipe: SIGHUP makes the renewer
+//! renew now; SIGTERM and SIGINT end the process as soon as no rewrite is
+//! under way, without waiting for a slow credential source, so a stop takes
+//! well under a second and never leaves a partial file.
+
+use super::Outcome;
+use super::write::{check_target, render, write_if_changed};
+use crate::cache::Entry;
+use crate::cli::{FileFormat, WriteArgs};
+use crate::duration::{format_secs, now_unix, rfc3339, unix};
+use crate::error::Failure;
+use crate::provide;
+use crate::settings::Settings;
+use crate::ui;
+use anyhow::{Context, Result};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, mpsc};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The longest single sleep. Sleeps do not count time suspended, so the
+/// wall clock is read again at least this often: after a resume, a renewal
+/// that fell due meanwhile happens within this.
+const MAX_NAP: Duration = Duration::from_secs(30);
+/// Retries after a failure wait about 1 s, 2 s, 4 s, ... then 5 minutes at
+/// most, with jitter so watchers that failed together do not retry together.
+const BACKOFF_FIRST: Duration = Duration::from_secs(1);
+const BACKOFF_CAP: Duration = Duration::from_secs(300);
+/// Written into the signal pipe by the renewer when the first key could not
+/// be written: the main thread then fails as plain `write` would.
+const FIRST_FAILED: u8 = 0;
+
+pub fn run(s: &Settings, args: &WriteArgs) -> Result<Outcome> {
+    // A FIFO, symlink or directory at PATH is refused now, not at a renewal.
+    check_target(&args.path)?;
+    ui::timestamps();
+    let signals = Signals::install()?;
+    let shared = Arc::new(Shared::default());
+    let (first_tx, first_rx) = mpsc::channel();
+    let renewer = Renewer::new(s, args, shared.clone());
+    std::thread::Builder::new()
+        .name("renewer".into())
+        .spawn(move || renewer.run(first_tx))
+        .context("could not start the renewer thread")?;
+    loop {
+        for event in signals.wait()? {
+            match event as libc::c_int {
+                libc::SIGHUP => shared.renew_now(),
+                sig @ (libc::SIGTERM | libc::SIGINT) => {
+                    shared.stop();
+                    let name = if sig == libc::SIGTERM {
+                        "SIGTERM"
+                    } else {
+                        "SIGINT"
+                    };
+                    ui::info(&format!(
+                        "stopped by {name}; {} keeps its key",
+                        args.path.display()
+                    ));
+                    return Ok(Outcome::Success);
+                }
+                _ if event == FIRST_FAILED => {
+                    if let Ok(err) = first_rx.try_recv() {
+                        return Err(err);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// What the renewer needs, and what PATH holds.
+struct Renewer {
+    /// The user's settings, but asking for [`lead`] of life left, and with
+    /// no fallback to an old key (PATH holds it already).
+    settings: Settings,
+    lead: i64,
+    path: PathBuf,
+    format: FileFormat,
+    on_change: Option<String>,
+    shared: Arc<Shared>,
+}
+
+impl Renewer {
+    fn new(s: &Settings, args: &WriteArgs, shared: Arc<Shared>) -> Renewer {
+        let lead = lead(s.duration, s.min_remaining);
+        let mut settings = s.clone();
+        settings.min_remaining = lead as u64;
+        settings.fallback = false;
+        Renewer {
+            settings,
+            lead,
+            path: args.path.clone(),
+            format: args.format,
+            on_change: args.on_change.clone(),
+            shared,
+        }
+    }
+
+    /// Renews and sleeps until stopped. A first key that cannot be written
+    /// goes back to the main thread; later failures are retried.
+    fn run(self, first: mpsc::Sender<anyhow::Error>) {
+        // The expiry of the key in PATH, once we wrote one.
+        let mut held: Option<i64> = None;
+        let mut failures = 0;
+        let mut force = false;
+        loop {
+            let next = match self.renew(force) {
+                Ok(None) => return,
+                Ok(Some((entry, changed))) => {
+                    failures = 0;
+                    let due = self.due(&entry);
+                    self.log_renewal(&entry, changed, held.is_none(), due);
+                    held = Some(entry.expires_at);
+                    if changed && let Some(cmd) = &self.on_change {
+                        on_change(cmd);
+                    }
+                    due
+                }
+                Err(err) => match held {
+                    None => {
+                        let _ = first.send(err);
+                        notify(FIRST_FAILED);
+                        return;
+                    }
+                    Some(expires_at) => {
+                        failures += 1;
+                        let delay = backoff(failures, jitter());
+                        self.log_failure(&err, failures, expires_at, delay);
+                        SystemTime::now() + delay
+                    }
+                },
+            };
+            force = match self.shared.nap_until(next) {
+                Wake::Stop => return,
+                Wake::RenewNow => true,
+                Wake::Due => false,
+            };
+        }
+    }
+
+    /// A key with at least `lead` of life (a new one when `force`), written
+    /// to PATH; whether PATH changed. `None` once stopped.
+    fn renew(&self, force: bool) -> Result<Option<(Entry, bool)>> {
+        crate::duration::start_again();
+        let mut s = self.settings.clone();
+        s.refresh = force;
+        let entry = provide::bedrock_key(&s)?;
+        let content = render(&entry, self.format);
+        // Held while writing, so a stop waits for a whole file.
+        let control = self.shared.lock();
+        if control.stop {
+            return Ok(None);
+        }
+        let changed = write_if_changed(&self.path, content.expose().as_bytes())?;
+        drop(control);
+        Ok(Some((entry, changed)))
+    }
+
+    /// When to renew `entry`: the first second at which the cache no longer
+    /// hands it out for `lead`, so the renewal makes a new key. A key that
+    /// never had that much life (its credentials die sooner) is renewed
+    /// halfway through. Never sooner than a second from now.
+    fn due(&self, entry: &Entry) -> SystemTime {
+        let at = due_at(entry.created_at, entry.expires_at, self.lead);
+        let at = UNIX_EPOCH + Duration::from_secs(at.max(0) as u64);
+        at.max(SystemTime::now() + Duration::from_secs(1))
+    }
+
+    fn log_renewal(&self, entry: &Entry, changed: bool, first: bool, due: SystemTime) {
+        let what = match (changed, first) {
+            (true, true) => "wrote",
+            (true, false) => "renewed",
+            (false, _) => "kept",
+        };
+        let now = now_unix();
+        ui::info(&format!(
+            "{what} {}: key expires at {} ({} left); next renewal at {}",
+            self.path.display(),
+            rfc3339(entry.expires_at),
+            format_secs(entry.remaining(now).max(0) as u64),
+            rfc3339(unix(due))
+        ));
+    }
+
+    fn log_failure(&self, err: &anyhow::Error, attempt: u32, held: i64, delay: Duration) {
+        let hint = Failure::of(err)
+            .and_then(Failure::hint)
+            .map(|h| format!(" ({h})"))
+            .unwrap_or_default();
+        let left = held - now_unix();
+        let state = if left > 0 {
+            format!(
+                "{} keeps its key, valid until {} ({} left)",
+                self.path.display(),
+                rfc3339(held),
+                format_secs(left as u64)
+            )
+        } else {
+            format!(
+                "the key in {} expired at {}; the file is left as is",
+                self.path.display(),
+                rfc3339(held)
+            )
+        };
+        ui::line(&format!(
+            "renewal failed (attempt {attempt}): {err:#}{hint}; {state}; next attempt in {}",
+            human(delay)
+        ));
+    }
+}
+
+/// How much life the watcher asks the cache for: `--min-remaining` and a
+/// margin (a tenth of the rest of the key's life, 2 s to 1 minute), so that
+/// PATH never holds a key with less than `--min-remaining` left, however
+/// long the renewal takes, and direct callers (asking for
+/// `--min-remaining`) find the watcher's new key rather than make one.
+fn lead(duration: u64, min_remaining: u64) -> i64 {
+    let (duration, min) = (duration as i64, min_remaining as i64);
+    min + ((duration - min) / 10).clamp(2, 60)
+}
+
+/// See [`Renewer::due`]: a hit needs `remaining >= lead` in whole seconds.
+fn due_at(created_at: i64, expires_at: i64, lead: i64) -> i64 {
+    let life = expires_at - created_at;
+    if life >= lead {
+        expires_at - lead + 1
+    } else {
+        created_at + (life / 2).max(1)
+    }
+}
+
+/// The wait before retry `attempt` (1, 2, ...): 1 s doubling to 5 minutes,
+/// times 0.5 to 1 by `jitter` (0 to 1).
+fn backoff(attempt: u32, jitter: f64) -> Duration {
+    let base = BACKOFF_FIRST
+        .saturating_mul(1 << attempt.saturating_sub(1).min(16))
+        .min(BACKOFF_CAP);
+    base.mul_f64(0.5 + 0.5 * jitter.clamp(0.0, 1.0))
+}
+
+/// A number from 0 to 1 that differs between processes and calls: std's
+/// randomly keyed hasher over the time, so no dependency for jitter.
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// `0.7s`, `16.3s`, `4m47s`.
+fn human(d: Duration) -> String {
+    if d < Duration::from_secs(60) {
+        format!("{:.1}s", d.as_secs_f64())
+    } else {
+        format_secs(d.as_secs())
+    }
+}
+
+/// Runs `sh -c CMD` after a rewrite, and waits for it. The key is neither
+/// in its arguments nor in its environment (no `AWS_BEARER_TOKEN_*`, even
+/// one we inherited); its stdout goes to our stderr, so our stdout stays
+/// empty. A failure is logged, never fatal.
+fn on_change(cmd: &str) {
+    use std::os::unix::process::CommandExt;
+    let mut child = std::process::Command::new("/bin/sh");
+    child
+        .arg("-c")
+        .arg(cmd)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::io::stderr());
+    for (name, _) in std::env::vars_os() {
+        if name.as_encoded_bytes().starts_with(b"AWS_BEARER_TOKEN_") {
+            child.env_remove(name);
+        }
+    }
+    // SAFETY: signal(2) and setrlimit(2) are async-signal-safe; the child
+    // gets the default dispositions we changed for ourselves, and the core
+    // limit we started with.
+    unsafe {
+        child.pre_exec(|| {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+            libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
+            crate::process::restore_core_limit();
+            Ok(())
+        });
+    }
+    match child.status() {
+        Ok(status) if status.success() => {}
+        Ok(status) => ui::line(&format!("--on-change command failed ({status})")),
+        Err(e) => ui::line(&format!("could not run --on-change command: {e}")),
+    }
+}
+
+/// What the main thread tells the renewer.
+#[derive(Default)]
+struct Shared {
+    control: Mutex<Control>,
+    wake: Condvar,
+}
+
+#[derive(Default)]
+struct Control {
+    stop: bool,
+    renew_now: bool,
+}
+
+enum Wake {
+    Stop,
+    RenewNow,
+    Due,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Control> {
+        self.control.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits for a rewrite under way to finish; no other starts after.
+    fn stop(&self) {
+        self.lock().stop = true;
+        self.wake.notify_all();
+    }
+
+    fn renew_now(&self) {
+        self.lock().renew_now = true;
+        self.wake.notify_all();
+    }
+
+    /// Sleeps until `due` by the wall clock, in naps of at most
+    /// [`MAX_NAP`], or until told otherwise.
+    fn nap_until(&self, due: SystemTime) -> Wake {
+        let mut control = self.lock();
+        loop {
+            if control.stop {
+                return Wake::Stop;
+            }
+            if control.renew_now {
+                control.renew_now = false;
+                return Wake::RenewNow;
+            }
+            match due.duration_since(SystemTime::now()) {
+                Ok(left) if !left.is_zero() => {
+                    control = self
+                        .wake
+                        .wait_timeout(control, left.min(MAX_NAP))
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                }
+                _ => return Wake::Due,
+            }
+        }
+    }
+}
+
+/// The write end of the signal pipe, for the handlers.
+static SIGNAL_PIPE: AtomicI32 = AtomicI32::new(-1);
+
+/// SIGTERM, SIGINT and SIGHUP, caught into a pipe (the self-pipe trick):
+/// the handlers only write the signal's number, which is async-signal-safe.
+struct Signals {
+    read: OwnedFd,
+}
+
+impl Signals {
+    fn install() -> Result<Signals> {
+        let mut fds = [0; 2];
+        // SAFETY: `fds` is an array of two ints.
+        if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+            return Err(std::io::Error::last_os_error()).context("could not create a pipe");
+        }
+        // SAFETY: both are open descriptors we own from here on.
+        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        for fd in [&read, &write] {
+            // Close-on-exec, so no child holds them; non-blocking, so a
+            // handler never blocks on a full pipe.
+            // SAFETY: fcntl on an open descriptor.
+            unsafe {
+                libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC);
+                let flags = libc::fcntl(fd.as_raw_fd(), libc::F_GETFL);
+                libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK);
+            }
+        }
+        // The write end lives as long as the process.
+        SIGNAL_PIPE.store(
+            std::os::fd::IntoRawFd::into_raw_fd(write),
+            Ordering::Relaxed,
+        );
+        for signal in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+            // SAFETY: a zeroed sigaction is valid; we set a handler that
+            // only calls async-signal-safe functions.
+            let ok = unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
+                action.sa_flags = libc::SA_RESTART;
+                libc::sigemptyset(&mut action.sa_mask);
+                libc::sigaction(signal, &action, std::ptr::null_mut()) == 0
+            };
+            if !ok {
+                return Err(std::io::Error::last_os_error())
+                    .context("could not install a signal handler");
+            }
+        }
+        Ok(Signals { read })
+    }
+
+    /// Blocks until something is in the pipe; returns what is there.
+    fn wait(&self) -> Result<Vec<u8>> {
+        let fd = self.read.as_raw_fd();
+        loop {
+            let mut poll = libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd; -1 waits without a timeout.
+            unsafe { libc::poll(&mut poll, 1, -1) };
+            let mut buf = [0u8; 64];
+            // SAFETY: reads at most buf.len() bytes into buf.
+            let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+            if n > 0 {
+                return Ok(buf[..n as usize].to_vec());
+            }
+            let err = std::io::Error::last_os_error();
+            if n == 0
+                || !matches!(
+                    err.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
+                )
+            {
+                return Err(err).context("could not read the signal pipe");
+            }
+        }
+    }
+}
+
+/// Writes one byte into the signal pipe.
+fn notify(byte: u8) {
+    let fd = SIGNAL_PIPE.load(Ordering::Relaxed);
+    if fd >= 0 {
+        // SAFETY: writes one byte from a valid location; a full pipe
+        // (non-blocking) drops it, and a byte is already waiting then.
+        unsafe { libc::write(fd, (&byte as *const u8).cast(), 1) };
+    }
+}
+
+extern "C" fn on_signal(signal: libc::c_int) {
+    // SAFETY: errno is thread-local; restored for the code we interrupted.
+    unsafe {
+        let errno = errno_location();
+        let saved = *errno;
+        notify(signal as u8);
+        *errno = saved;
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+unsafe fn errno_location() -> *mut libc::c_int {
+    // SAFETY: always valid for the calling thread.
+    unsafe { libc::__errno_location() }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+unsafe fn errno_location() -> *mut libc::c_int {
+    // SAFETY: always valid for the calling thread.
+    unsafe { libc::__error() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lead_is_min_remaining_and_a_margin() {
+        assert_eq!(lead(43200, 900), 900 + 60);
+        assert_eq!(lead(6, 3), 3 + 2);
+        assert_eq!(lead(3600, 3600), 3600 + 2);
+        assert_eq!(lead(60, 0), 6);
+    }
+
+    #[test]
+    fn a_key_is_renewed_once_the_cache_would_not_hand_it_out() {
+        // 6 s keys, lead 5: due 2 s after signing, with 4 s left (> 3 s).
+        assert_eq!(due_at(100, 106, 5), 102);
+        // Credentials that die sooner than the lead: halfway.
+        assert_eq!(due_at(100, 104, 5), 102);
+        assert_eq!(due_at(100, 101, 5), 101);
+        // 12 h keys with the defaults: 16 minutes before expiry.
+        assert_eq!(due_at(0, 43200, 960), 43200 - 959);
+    }
+
+    #[test]
+    fn backoff_doubles_from_a_second_to_five_minutes_with_jitter() {
+        assert_eq!(backoff(1, 1.0), Duration::from_secs(1));
+        assert_eq!(backoff(1, 0.0), Duration::from_millis(500));
+        assert_eq!(backoff(4, 1.0), Duration::from_secs(8));
+        assert_eq!(backoff(9, 1.0), Duration::from_secs(256));
+        assert_eq!(backoff(10, 1.0), BACKOFF_CAP);
+        assert_eq!(backoff(u32::MAX, 1.0), BACKOFF_CAP);
+        assert_eq!(backoff(u32::MAX, 0.0), BACKOFF_CAP / 2);
+        let j = jitter();
+        assert!((0.0..1.0).contains(&j), "{j}");
+    }
+}
