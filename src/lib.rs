@@ -18,6 +18,7 @@ pub mod error;
 pub mod fsutil;
 pub mod login;
 pub mod output;
+pub mod platform;
 pub mod process;
 pub mod provide;
 pub mod recursion;

@@ -146,18 +146,14 @@ pub struct FileStamp {
 }
 
 impl FileStamp {
-    pub fn of(meta: &std::fs::Metadata) -> FileStamp {
-        #[cfg(unix)]
-        use std::os::unix::fs::MetadataExt;
-        FileStamp {
-            size: meta.len(),
-            mtime_ns: meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
-            ino: meta.ino(),
-        }
-    }
-
+    /// The file at `path` now; on Windows `ino` holds the volume serial
+    /// number and file index.
     pub fn read(path: &Path) -> Option<FileStamp> {
-        std::fs::metadata(path).ok().map(|m| FileStamp::of(&m))
+        crate::platform::path_id(path).map(|id| FileStamp {
+            size: id.size,
+            mtime_ns: id.mtime_ns,
+            ino: id.id,
+        })
     }
 }
 

@@ -8,7 +8,6 @@ use crate::duration::{now_unix, rfc3339};
 use crate::provide;
 use crate::settings::{CacheDir, Settings};
 use anyhow::Result;
-use std::os::unix::fs::PermissionsExt;
 
 /// The longest AWS temporary credentials live (GetSessionToken's maximum).
 const MAX_TEMPORARY_CREDENTIALS_SECS: i64 = 36 * 3600;
@@ -107,9 +106,9 @@ pub fn run(s: &Settings, live: bool) -> Result<Outcome> {
         {
             let program = shell_split(cmd).and_then(|words| words.into_iter().next());
             let runnable = program.as_deref().is_some_and(|p| {
-                std::fs::metadata(p)
-                    .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-                    || (!p.contains('/') && p.ends_with("bedrock-token"))
+                std::fs::metadata(p).is_ok_and(|m| crate::platform::is_executable(&m))
+                    || (!p.contains(std::path::is_separator)
+                        && (p.ends_with("bedrock-token") || p.ends_with("bedrock-token.exe")))
             });
             report.check(
                 runnable,

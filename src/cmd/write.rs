@@ -11,7 +11,6 @@ use crate::secret::Secret;
 use crate::settings::Settings;
 use anyhow::{Context, Result, bail};
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 pub fn run(s: &Settings, args: &WriteArgs) -> Result<Outcome> {
@@ -33,12 +32,12 @@ pub fn run(s: &Settings, args: &WriteArgs) -> Result<Outcome> {
 }
 
 /// Writes `content` to `path` unless it already holds exactly that with
-/// mode 0600. Only a regular file is ever replaced: a symlink, FIFO, device
+/// mode 0600 (on Windows: private to this user). Only a regular file is ever replaced: a symlink, FIFO, device
 /// or directory at `path` is an error, since replacing it would break
 /// whatever the user put there.
 pub fn write_if_changed(path: &Path, content: &[u8]) -> Result<()> {
     if let Some(meta) = &regular_or_missing(path)?
-        && meta.permissions().mode() & 0o777 == 0o600
+        && crate::platform::has_private_mode(meta, path)
         && fs::read(path).is_ok_and(|old| {
             Secret::new(String::from_utf8_lossy(&old))
                 .expose()
@@ -64,26 +63,8 @@ pub fn regular_or_missing(path: &Path) -> Result<Option<fs::Metadata>> {
         bail!(
             "{} is not a regular file ({}); remove it or choose another path",
             path.display(),
-            kind_of(meta.file_type())
+            crate::platform::kind_of(meta.file_type())
         );
     }
     Ok(Some(meta))
-}
-
-/// What a non-regular file is, for the error.
-fn kind_of(t: fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    if t.is_symlink() {
-        "a symbolic link"
-    } else if t.is_dir() {
-        "a directory"
-    } else if t.is_fifo() {
-        "a FIFO"
-    } else if t.is_socket() {
-        "a socket"
-    } else if t.is_block_device() || t.is_char_device() {
-        "a device"
-    } else {
-        "an unusual file type"
-    }
 }
