@@ -63,6 +63,7 @@ impl Sandbox {
     }
 
     /// An executable script (for credential_process and friends).
+    #[cfg(unix)]
     pub fn script(&self, rel: &str, body: &str) -> PathBuf {
         use std::os::unix::fs::PermissionsExt;
         let path = self.write(rel, &format!("#!/bin/sh\n{body}\n"));
@@ -116,6 +117,7 @@ pub fn caller_arn(run: Run, moto: &Moto) -> String {
 
 /// A credential_process that sleeps, counts its runs, and returns
 /// credentials that expire `expires_in` seconds after it runs.
+#[cfg(unix)]
 pub fn counting_profile(sb: &Sandbox, sleep: &str, expires_in: u64) -> PathBuf {
     let count = sb.path("runs");
     let script = sb.script(
@@ -259,12 +261,18 @@ pub struct Out {
 
 impl Out {
     pub fn from(out: std::process::Output, elapsed: Duration) -> Out {
-        use std::os::unix::process::ExitStatusExt;
-        Out {
-            code: out
-                .status
+        #[cfg(unix)]
+        let code = {
+            use std::os::unix::process::ExitStatusExt;
+            out.status
                 .code()
-                .unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0)),
+                .unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0))
+        };
+        // Windows: every exit has a code.
+        #[cfg(windows)]
+        let code = out.status.code().unwrap_or(-1);
+        Out {
+            code,
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
             elapsed,
