@@ -56,7 +56,7 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
     "$wine" wineboot --init >/dev/null 2>&1 || true
     "$wineserver" -w || true
 fi
-"$wineserver" -p
+"$wineserver" -p 2>/dev/null || true  # already running: fine
 trap '"$wineserver" -k 2>/dev/null || true' EXIT
 
 cargo clippy --locked --target "$target" --all-targets -- -D warnings

@@ -284,10 +284,25 @@ pub fn env(name: &str) -> Result<Option<String>> {
     }
 }
 
-/// `HOME`, when set, UTF-8 and absolute: a relative one would put files
-/// under the working directory.
+/// The home directory, when set, UTF-8 and absolute: a relative one would
+/// put files under the working directory.
 fn home() -> Result<Option<String>> {
-    Ok(env("HOME")?.filter(|h| Path::new(h).is_absolute()))
+    Ok(user_home()?.filter(|h| Path::new(h).is_absolute()))
+}
+
+/// The home directory as the AWS SDKs find it: `HOME`; on Windows, where
+/// it is seldom set, then `USERPROFILE`, then `HOMEDRIVE` + `HOMEPATH`.
+pub fn user_home() -> Result<Option<String>> {
+    let home = env("HOME")?;
+    if cfg!(windows) && home.is_none() {
+        if let Some(profile) = env("USERPROFILE")? {
+            return Ok(Some(profile));
+        }
+        if let (Some(drive), Some(path)) = (env("HOMEDRIVE")?, env("HOMEPATH")?) {
+            return Ok(Some(drive + &path));
+        }
+    }
+    Ok(home)
 }
 
 /// A profile name the AWS SDK accepts: the SDK silently skips a section
@@ -470,9 +485,11 @@ fn cache_dir(flag: Option<PathBuf>, file: Option<PathBuf>) -> Result<CacheDir> {
     // Without a HOME, `directories` would fall back to the password database;
     // a user who unset HOME did not ask us to write there.
     if home()?.is_none() {
-        return Ok(CacheDir::Unavailable(
-            "HOME is not set, or not an absolute path".into(),
-        ));
+        return Ok(CacheDir::Unavailable(if cfg!(windows) {
+            "neither HOME nor USERPROFILE is set to an absolute path".into()
+        } else {
+            "HOME is not set, or not an absolute path".into()
+        }));
     }
     Ok(
         match directories::ProjectDirs::from("", "", "bedrock-token") {

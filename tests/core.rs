@@ -84,6 +84,7 @@ fn usage_errors_exit_2_with_nothing_on_stdout() {
 }
 
 #[test]
+#[cfg(unix)] // sh is the default shell on Unix; tests/windows.rs covers PowerShell
 fn global_options_work_before_and_after_the_subcommand() {
     let sb = Sandbox::new();
     let before = sb

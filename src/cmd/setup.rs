@@ -3,7 +3,7 @@
 
 use super::Outcome;
 use crate::cli::SetupTarget;
-use crate::output::env::{fish_quote, ps_quote, sh_quote, sh_word};
+use crate::output::env::{command_word, fish_quote, ps_quote, sh_quote, win_word};
 use crate::settings::Settings;
 use anyhow::Result;
 use serde_json::json;
@@ -14,20 +14,48 @@ pub fn run(s: &Settings, target: SetupTarget) -> Result<Outcome> {
         .unwrap_or_else(|_| "bedrock-token".into());
     let profile = &s.request.profile;
     let region = s.request.region().unwrap_or("us-east-1");
-    let base = format!(
+    let sh_base = format!(
         "{} --profile {} --region {}",
         sh_quote(&exe),
         sh_quote(profile),
         region
     );
-    // A command line for consumers that split it by shell rules.
-    let helper = |args: &str| format!("{} {args} --profile {}", sh_word(&exe), sh_word(profile));
+    // The command in this platform's shell: sh, or PowerShell on Windows.
+    let base = if cfg!(windows) {
+        format!(
+            "& {} --profile {} --region {}",
+            ps_quote(&exe),
+            ps_quote(profile),
+            region
+        )
+    } else {
+        sh_base.clone()
+    };
+    // A command line for consumers that split it themselves: by shell rules
+    // on Unix, by Windows rules on Windows (see `command_word`).
+    // The path is always double-quoted on Windows, where paths with spaces
+    // are the rule (`C:\Program Files\...`).
+    let exe_word = if cfg!(windows) {
+        win_word(&exe)
+    } else {
+        command_word(&exe)
+    };
+    let helper = |args: &str| format!("{exe_word} {args} --profile {}", command_word(profile));
+    // A file for opencode to read the key from.
+    let key_file = if cfg!(windows) {
+        match &s.cache {
+            crate::settings::CacheDir::Dir(d) => d.join("opencode.key").display().to_string(),
+            _ => r"%LOCALAPPDATA%\bedrock-token\cache\opencode.key".to_string(),
+        }
+    } else {
+        "~/.cache/bedrock-token/opencode.key".to_string()
+    };
     let text = match target {
         SetupTarget::Direnv => format!(
             "# .envrc: direnv exports a fresh key on entering the directory\n\
              # (and when the AWS config or credentials file in use changes).\n\
              watch_file {} {}\n\
-             eval \"$({base} env)\"\n",
+             eval \"$({sh_base} env)\"\n",
             sh_quote(&s.request.paths.config.display().to_string()),
             sh_quote(&s.request.paths.credentials.display().to_string()),
         ),
@@ -80,11 +108,12 @@ pub fn run(s: &Settings, target: SetupTarget) -> Result<Outcome> {
              {base} exec -- opencode\n\
              \n\
              # or keep the key in a file and reference it from opencode.json:\n\
-             {base} write ~/.cache/bedrock-token/opencode.key\n{}\n",
+             {base} write {}\n{}\n",
+            ps_or_sh(&key_file),
             serde_json::to_string_pretty(&json!({
                 "provider": { "amazon-bedrock": { "options": {
                     "region": region,
-                    "apiKey": "{file:~/.cache/bedrock-token/opencode.key}"
+                    "apiKey": format!("{{file:{key_file}}}")
                 } } }
             }))?
         ),
@@ -99,4 +128,13 @@ pub fn run(s: &Settings, target: SetupTarget) -> Result<Outcome> {
         ),
     };
     super::print(&text)
+}
+
+/// A path as an argument in this platform's shell.
+fn ps_or_sh(path: &str) -> String {
+    if cfg!(windows) {
+        ps_quote(path)
+    } else {
+        path.to_string()
+    }
 }

@@ -82,6 +82,14 @@ impl Sandbox {
             .env("LANG", "C.UTF-8")
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .current_dir(self.dir.path());
+        // Windows programs need their system directory (cmd.exe, sockets)
+        // and a temp directory.
+        #[cfg(windows)]
+        for var in ["SystemRoot", "windir", "TEMP", "TMP"] {
+            if let Some(v) = std::env::var_os(var) {
+                cmd.env(var, v);
+            }
+        }
         Run { cmd, stdin: None }
     }
 
