@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs everything the test suite runs against, on a clean Debian machine:
-# shells and direnv from Debian, the reference generator, moto and the AWS CLI
-# from PyPI into .venv, and cargo's own components. Idempotent.
+# shells and direnv from Debian, mingw-w64 and wine for the Windows build and
+# its tests, the reference generator, moto and the AWS CLI from PyPI into
+# .venv, and cargo's own components and Windows target. Idempotent.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,10 @@ missing=""
 for tool in fish zsh direnv shellcheck; do
     command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
+command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || missing="$missing gcc-mingw-w64-x86-64"
+if ! command -v wine64 >/dev/null 2>&1 && [ ! -x /usr/lib/wine/wine64 ]; then
+    missing="$missing wine64"
+fi
 if [ -n "$missing" ]; then
     echo "test-deps: installing Debian packages:$missing" >&2
     if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
@@ -28,3 +33,4 @@ if ! .venv/bin/python -c 'import aws_bedrock_token_generator, moto, awscli' 2>/d
 fi
 
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
+rustup target add x86_64-pc-windows-gnu >/dev/null

@@ -18,8 +18,10 @@ if [ -z "$wine" ]; then
     echo "windows-tests: wine64 is missing: run scripts/test-deps.sh" >&2
     exit 1
 fi
-wineserver="$(dirname "$wine")/wineserver"
-[ -x "$wineserver" ] || wineserver=wineserver
+wineserver=wineserver
+for s in "$(dirname "$wine")/wineserver" "$(dirname "$wine")/wineserver64"; do
+    if [ -x "$s" ]; then wineserver="$s"; break; fi
+done
 
 # A prefix of our own, beside the build, so no other wine setup is touched.
 mkdir -p "$target_dir"
