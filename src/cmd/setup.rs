@@ -74,10 +74,15 @@ pub fn run(s: &Settings, target: SetupTarget) -> Result<Outcome> {
             region
         ),
         SetupTarget::AwsConfig => format!(
-            "# ~/.aws/config: a profile whose credentials come from {profile}, cached by bedrock-token\n\
+            "# {}: a profile whose credentials come from {profile}, cached by bedrock-token\n\
              [profile {profile}-cached]\n\
              credential_process = {}\n\
              region = {region}\n",
+            if cfg!(windows) {
+                r"%USERPROFILE%\.aws\config"
+            } else {
+                "~/.aws/config"
+            },
             helper("credential-process")
         ),
         SetupTarget::ClaudeCode => format!(
