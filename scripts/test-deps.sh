@@ -1,10 +1,11 @@
 #!/bin/sh
 # Installs everything the test suite runs against, on a clean Debian machine:
 # shells, direnv, openssl, npm and systemd (for systemd-analyze) from
-# Debian; the reference generator, moto, the AWS CLI, boto3 and PyYAML from
-# PyPI into .venv (tests/requirements.txt); Claude Code from npm into
-# .npm-tools (tests/npm-tools.txt); and cargo's own
-# components. Idempotent.
+# Debian, and mingw-w64 and wine for the Windows build and its tests; the
+# reference generator, moto, the AWS CLI, boto3 and PyYAML from PyPI into
+# .venv (tests/requirements.txt); Claude Code from npm into .npm-tools
+# (tests/npm-tools.txt); and cargo's own components and Windows target.
+# Idempotent.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,10 @@ missing=""
 for pair in fish:fish zsh:zsh direnv:direnv shellcheck:shellcheck openssl:openssl npm:npm systemd-analyze:systemd; do
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing="$missing ${pair#*:}"
 done
+command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || missing="$missing gcc-mingw-w64-x86-64"
+if ! command -v wine64 >/dev/null 2>&1 && [ ! -x /usr/lib/wine/wine64 ]; then
+    missing="$missing wine64"
+fi
 if [ -n "$missing" ]; then
     echo "test-deps: installing Debian packages:$missing" >&2
     if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
@@ -44,3 +49,4 @@ if [ ! -x .npm-tools/node_modules/.bin/claude ] \
 fi
 
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
+rustup target add x86_64-pc-windows-gnu >/dev/null

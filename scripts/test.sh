@@ -1,7 +1,8 @@
 #!/bin/sh
 # The full test suite, as CI runs it: installs what the tests need, checks
-# formatting, lints and scripts, runs every test against the real peers, and
-# runs the README's quick start.
+# formatting, lints and scripts, runs every test against the real peers,
+# runs the README's quick start, then cross-builds for Windows and runs its
+# tests under wine.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -17,3 +18,4 @@ cargo clippy --locked --all-targets -- -D warnings
 shellcheck install.sh scripts/*.sh bench/*.sh fuzz/*.sh
 sh scripts/quickstart.sh
 cargo test --locked
+sh scripts/windows-tests.sh

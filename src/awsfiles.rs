@@ -15,10 +15,13 @@ pub struct Paths {
 
 impl Paths {
     /// From `AWS_CONFIG_FILE` and `AWS_SHARED_CREDENTIALS_FILE`, else under
-    /// `HOME`. A value that is not UTF-8 is a usage error.
+    /// the home directory (`HOME`; on Windows also `USERPROFILE`, as the AWS
+    /// SDKs look). A value that is not UTF-8 is a usage error.
     pub fn from_env() -> anyhow::Result<Paths> {
         let env = crate::settings::env;
-        let home = env("HOME")?.map(PathBuf::from).unwrap_or_default();
+        let home = crate::settings::user_home()?
+            .map(PathBuf::from)
+            .unwrap_or_default();
         let pick = |var: &str, default: &str| -> anyhow::Result<PathBuf> {
             Ok(env(var)?
                 .map(|v| expand_tilde(PathBuf::from(v), &home))

@@ -8,15 +8,15 @@
 //! miss; anything odd about the directory makes the cache unusable, with a
 //! warning, and the key is still made.
 
+use crate::platform;
 use crate::secret::Secret;
 use crate::settings::FilesStamp;
 use crate::token::{self, MAX_LIFETIME_SECS};
 use anyhow::{Context, Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::Read;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -213,18 +213,15 @@ impl Cache {
         &self.dir
     }
 
-    /// Makes the directory (mode 0700 by the mkdir itself) if missing, and
+    /// Makes the directory (mode 0700 by the mkdir itself; on Windows, a
+    /// DACL for this user only, set by the creation) if missing, and
     /// checks it is safe to keep secrets in.
     pub fn prepare(&self) -> Result<()> {
         match fs::symlink_metadata(&self.dir) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                DirBuilder::new()
-                    .recursive(true)
-                    .mode(0o700)
-                    .create(&self.dir)
-                    .with_context(|| {
-                        format!("could not create cache directory {}", self.dir.display())
-                    })?;
+                platform::create_private_dir(&self.dir).with_context(|| {
+                    format!("could not create cache directory {}", self.dir.display())
+                })?;
             }
             Err(e) => {
                 return Err(e).with_context(|| {
@@ -241,7 +238,7 @@ impl Cache {
         let meta = fs::symlink_metadata(&self.dir)
             .with_context(|| format!("could not read cache directory {}", self.dir.display()))?;
         let path = self.dir.display();
-        if meta.file_type().is_symlink() {
+        if platform::is_link(&meta) {
             bail!(
                 "cache directory {path} is a symbolic link; remove it (rm {path}) or choose another with --cache-dir"
             );
@@ -251,7 +248,7 @@ impl Cache {
                 "cache path {path} is not a directory; remove it or choose another with --cache-dir"
             );
         }
-        check_owner_and_mode(&meta, &self.dir, "cache directory", 0o700)
+        platform::check_private(&meta, None, &self.dir, "cache directory", 0o700)
     }
 
     pub fn slot(&self, kind: &str, material: &str) -> Slot {
@@ -322,19 +319,16 @@ impl std::fmt::Display for Missing {
 impl std::error::Error for Missing {}
 
 /// The one way any command reads a cache file: never through a symlink
-/// (`O_NOFOLLOW`), never blocking on a FIFO (`O_NONBLOCK`), a regular file
+/// (`O_NOFOLLOW`; on Windows, no reparse point), never blocking on a FIFO
+/// (`O_NONBLOCK`), a regular file
 /// only, ours and closed to others, and at most [`MAX_ENTRY_BYTES`]. A
 /// symlink, another user's file or one open to others is [`Unsafe`].
 pub fn read_file(path: &Path) -> Result<(Stamp, Vec<u8>)> {
     let p = path.display();
-    let file = match OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
-        .open(path)
-    {
+    let file = match platform::open_read(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Missing.into()),
-        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+        Err(e) if platform::is_link_error(&e) => {
             return Err(Unsafe(format!(
                 "cache entry {p} is a symbolic link; remove it: rm {p}"
             ))
@@ -350,14 +344,15 @@ pub fn read_file(path: &Path) -> Result<(Stamp, Vec<u8>)> {
             "cache entry {p} is not a regular file; remove it: rm {p}"
         )));
     }
-    check_owner_and_mode(&meta, path, "cache entry", 0o600)
+    platform::check_private(&meta, Some(&file), path, "cache entry", 0o600)
         .map_err(|e| Unsafe(format!("{e:#}")))?;
     if meta.len() > MAX_ENTRY_BYTES {
         bail!("it is too large");
     }
+    let id = platform::file_id(&file, &meta);
     let stamp = Stamp {
-        ino: meta.ino(),
-        mtime_ns: meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
+        ino: id.id,
+        mtime_ns: id.mtime_ns,
     };
     let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
     Read::take(&file, MAX_ENTRY_BYTES + 1)
@@ -370,25 +365,6 @@ pub fn read_file(path: &Path) -> Result<(Stamp, Vec<u8>)> {
 /// it but without the checks that need the cache key.
 pub fn read_header(path: &Path) -> Result<Entry> {
     decode(read_file(path)?.1)
-}
-
-fn check_owner_and_mode(meta: &fs::Metadata, path: &Path, what: &str, mode: u32) -> Result<()> {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let uid = unsafe { libc::geteuid() };
-    let p = path.display();
-    if meta.uid() != uid {
-        bail!(
-            "{what} {p} belongs to another user (uid {}); remove it or choose another with --cache-dir",
-            meta.uid()
-        );
-    }
-    if meta.mode() & 0o077 != 0 {
-        bail!(
-            "{what} {p} is open to other users (mode {:o}); fix it with: chmod {mode:o} {p}",
-            meta.mode() & 0o777
-        );
-    }
-    Ok(())
 }
 
 impl Slot {
@@ -427,23 +403,21 @@ impl Slot {
         timeout: Duration,
         patience: Option<(&dyn Fn() -> bool, Duration)>,
     ) -> Result<File> {
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(&self.lock)
-            .map_err(|e| {
-                let p = self.lock.display();
-                if e.raw_os_error() == Some(libc::ELOOP) {
-                    anyhow!("lock file {p} is a symbolic link; remove it: rm {p}")
-                } else {
-                    anyhow!(e).context(format!("could not open lock file {p}"))
-                }
-            })?;
-        check_owner_and_mode(&file.metadata()?, &self.lock, "lock file", 0o600)?;
+        let file = platform::open_lock(&self.lock).map_err(|e| {
+            let p = self.lock.display();
+            if platform::is_link_error(&e) {
+                anyhow!("lock file {p} is a symbolic link; remove it: rm {p}")
+            } else {
+                anyhow!(e).context(format!("could not open lock file {p}"))
+            }
+        })?;
+        platform::check_private(
+            &file.metadata()?,
+            Some(&file),
+            &self.lock,
+            "lock file",
+            0o600,
+        )?;
         match file.try_lock() {
             Ok(()) => return Ok(file),
             Err(std::fs::TryLockError::WouldBlock) => {}

@@ -174,8 +174,8 @@ pub enum InfoFormat {
 
 #[derive(Debug, Args)]
 pub struct EnvArgs {
-    /// Syntax of the assignments
-    #[arg(long, value_enum, default_value_t = Shell::Sh)]
+    /// Syntax of the assignments (default: sh; powershell on Windows)
+    #[arg(long, value_enum, default_value_t = Shell::NATIVE)]
     pub shell: Shell,
     /// Plain assignments, without `export` (sh) or `-gx` (fish)
     #[arg(long)]
@@ -197,6 +197,15 @@ pub enum Shell {
     Cmd,
     /// KEY=value lines for .env files
     Dotenv,
+}
+
+impl Shell {
+    /// This platform's usual shell: sh on Unix, PowerShell on Windows.
+    pub const NATIVE: Shell = if cfg!(windows) {
+        Shell::Powershell
+    } else {
+        Shell::Sh
+    };
 }
 
 #[derive(Debug, Args)]

@@ -1,13 +1,13 @@
 //! Atomic file replacement, shared by the cache and `write`.
 
 use anyhow::{Context, Result};
-use std::fs::{self, File, OpenOptions};
+use std::fs;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-/// Replaces `path` with `content`, mode 0600: a temp file in the same
+/// Replaces `path` with `content`, mode 0600 (on Windows, private to this
+/// user by its security descriptor): a temp file in the same
 /// directory (created exclusively, never through a symlink), fsync, rename,
 /// fsync the directory. Readers see the old file or the new one, whole.
 pub fn atomic_write(path: &Path, content: &[u8]) -> Result<()> {
@@ -25,19 +25,16 @@ pub fn atomic_write_mode(path: &Path, content: &[u8], mode: u32) -> Result<()> {
         SEQ.fetch_add(1, Ordering::Relaxed)
     ));
     let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-            .open(&tmp)
+        let mut file = crate::platform::create_new(&tmp, mode)
             .with_context(|| format!("could not create {}", tmp.display()))?;
         file.write_all(content)
             .and_then(|()| file.sync_all())
             .with_context(|| format!("could not write {}", tmp.display()))?;
         fs::rename(&tmp, path).with_context(|| format!("could not replace {}", path.display()))?;
-        // The rename is durable only once the directory is synced.
-        if let Ok(d) = File::open(dir) {
+        // The rename is durable only once the directory is synced (Unix;
+        // Windows cannot open a directory as a file, and needs no sync).
+        #[cfg(unix)]
+        if let Ok(d) = fs::File::open(dir) {
             let _ = d.sync_all();
         }
         Ok(())

@@ -19,6 +19,7 @@ pub mod fsutil;
 pub mod iam;
 pub mod login;
 pub mod output;
+pub mod platform;
 pub mod process;
 pub mod provide;
 pub mod recursion;

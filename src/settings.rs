@@ -150,18 +150,14 @@ pub struct FileStamp {
 }
 
 impl FileStamp {
-    pub fn of(meta: &std::fs::Metadata) -> FileStamp {
-        #[cfg(unix)]
-        use std::os::unix::fs::MetadataExt;
-        FileStamp {
-            size: meta.len(),
-            mtime_ns: meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128,
-            ino: meta.ino(),
-        }
-    }
-
+    /// The file at `path` now; on Windows `ino` holds the volume serial
+    /// number and file index.
     pub fn read(path: &Path) -> Option<FileStamp> {
-        std::fs::metadata(path).ok().map(|m| FileStamp::of(&m))
+        crate::platform::path_id(path).map(|id| FileStamp {
+            size: id.size,
+            mtime_ns: id.mtime_ns,
+            ino: id.id,
+        })
     }
 }
 
@@ -302,10 +298,25 @@ pub fn endpoint_override(service_var: &str) -> Result<Option<String>> {
     Ok(configured.filter(|_| !ignore))
 }
 
-/// `HOME`, when set, UTF-8 and absolute: a relative one would put files
-/// under the working directory.
+/// The home directory, when set, UTF-8 and absolute: a relative one would
+/// put files under the working directory.
 fn home() -> Result<Option<String>> {
-    Ok(env("HOME")?.filter(|h| Path::new(h).is_absolute()))
+    Ok(user_home()?.filter(|h| Path::new(h).is_absolute()))
+}
+
+/// The home directory as the AWS SDKs find it: `HOME`; on Windows, where
+/// it is seldom set, then `USERPROFILE`, then `HOMEDRIVE` + `HOMEPATH`.
+pub fn user_home() -> Result<Option<String>> {
+    let home = env("HOME")?;
+    if cfg!(windows) && home.is_none() {
+        if let Some(profile) = env("USERPROFILE")? {
+            return Ok(Some(profile));
+        }
+        if let (Some(drive), Some(path)) = (env("HOMEDRIVE")?, env("HOMEPATH")?) {
+            return Ok(Some(drive + &path));
+        }
+    }
+    Ok(home)
 }
 
 /// A profile name the AWS SDK accepts: the SDK silently skips a section
@@ -489,9 +500,11 @@ fn cache_dir(flag: Option<PathBuf>, file: Option<PathBuf>) -> Result<CacheDir> {
     // Without a HOME, `directories` would fall back to the password database;
     // a user who unset HOME did not ask us to write there.
     if home()?.is_none() {
-        return Ok(CacheDir::Unavailable(
-            "HOME is not set, or not an absolute path".into(),
-        ));
+        return Ok(CacheDir::Unavailable(if cfg!(windows) {
+            "neither HOME nor USERPROFILE is set to an absolute path".into()
+        } else {
+            "HOME is not set, or not an absolute path".into()
+        }));
     }
     Ok(
         match directories::ProjectDirs::from("", "", "bedrock-token") {

@@ -1,6 +1,9 @@
 //! The on-disk cache: one signing per key under a lock, reuse while fresh,
 //! atomic replacement, and every kind of bad entry or directory survived.
 
+// Runs Unix tools (sh scripts, Python peers) or checks modes and signals.
+#![cfg(unix)]
+
 mod common;
 use common::*;
 use std::fs;

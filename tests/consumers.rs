@@ -4,6 +4,8 @@
 //! claude-code` prints, for longer than a key lives) and Claude Desktop's
 //! helper contract (`setup claude-desktop`, run bare under `env -i`).
 
+#![cfg(unix)]
+
 mod common;
 use common::bedrock::*;
 use common::*;

@@ -84,6 +84,7 @@ fn usage_errors_exit_2_with_nothing_on_stdout() {
 }
 
 #[test]
+#[cfg(unix)] // sh is the default shell on Unix; tests/windows.rs covers PowerShell
 fn global_options_work_before_and_after_the_subcommand() {
     let sb = Sandbox::new();
     let before = sb
@@ -253,6 +254,7 @@ fn no_credentials_fails_fast_even_when_instance_metadata_hangs() {
     );
 }
 
+#[cfg(unix)] // a sh script as credential_process
 #[test]
 fn failing_credential_process_names_profile_and_cause() {
     let sb = Sandbox::new();
@@ -267,6 +269,7 @@ fn failing_credential_process_names_profile_and_cause() {
         .assert_fails(1, &["profile broken", "eu-west-1"]);
 }
 
+#[cfg(unix)] // a sh script as credential_process
 #[test]
 fn short_lived_credentials_bound_the_expiry_with_one_note() {
     let sb = Sandbox::new();

@@ -1,6 +1,9 @@
 //! Each credential source end to end, with moto's server as STS on loopback,
 //! and the region from each of its sources in order.
 
+// Runs Unix tools (sh scripts, Python peers) or checks modes and signals.
+#![cfg(unix)]
+
 mod common;
 use common::*;
 

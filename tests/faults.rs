@@ -2,6 +2,9 @@
 //! entry and still prints a key; SIGKILL at any point of a refresh never
 //! leaves a partial entry.
 
+// Runs Unix tools (sh scripts, Python peers) or checks modes and signals.
+#![cfg(unix)]
+
 mod common;
 use common::*;
 use std::fs;

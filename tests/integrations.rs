@@ -2,6 +2,9 @@
 //! shells and direnv evaluate `env`, the AWS CLI runs `credential-process`,
 //! a child runs under `exec`, files from `write`, and the helpers' settings.
 
+// Runs Unix tools (sh scripts, Python peers) or checks modes and signals.
+#![cfg(unix)]
+
 mod common;
 use common::*;
 use std::fs;

@@ -8,6 +8,8 @@
 //! recomputes the SigV4 signature of every request from the test
 //! credentials, refusing (and recording) any that does not match.
 
+#![cfg(unix)]
+
 mod common;
 use common::*;
 use std::io::{BufRead, BufReader, Read, Write};

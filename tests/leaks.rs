@@ -2,6 +2,9 @@
 //! credentials; the secret key, session token and Bedrock key never reach
 //! stderr, and reach stdout only where the format asks for them.
 
+// Runs Unix tools (sh scripts, Python peers) or checks modes and signals.
+#![cfg(unix)]
+
 mod common;
 use common::*;
 

@@ -2,6 +2,9 @@
 //! aws-bedrock-token-generator): random credentials, regions and durations;
 //! the reference signs at the instant our key carries, and the bytes must match.
 
+// Runs Unix tools (sh scripts, Python peers) or checks modes and signals.
+#![cfg(unix)]
+
 mod common;
 use common::*;
 

@@ -3,6 +3,9 @@
 //! numbers, non-UTF-8 values, future file times) never cost the key, hang
 //! or panic. Each case runs the built binary as a user's machine would.
 
+// Runs Unix tools (sh scripts, Python peers) or checks modes and signals.
+#![cfg(unix)]
+
 mod common;
 use common::*;
 use std::ffi::OsStr;

@@ -2,6 +2,8 @@
 //! through the shared cache, with `--on-change`, signals, backoff and
 //! recovery; and the `setup systemd|kubernetes` snippets that run it.
 
+#![cfg(unix)]
+
 mod common;
 use common::*;
 use std::collections::BTreeSet;

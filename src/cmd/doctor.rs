@@ -8,7 +8,6 @@ use crate::duration::{now_unix, rfc3339};
 use crate::provide;
 use crate::settings::{CacheDir, Settings};
 use anyhow::Result;
-use std::os::unix::fs::PermissionsExt;
 
 /// The variable SDKs read a Bedrock API key from, before any other credential.
 const BEARER_VAR: &str = crate::cmd::env::TOKEN_VAR;
@@ -107,22 +106,23 @@ pub fn run(s: &Settings, live: bool) -> Result<Outcome> {
     }
 
     // Each credential_process that runs us must split, as botocore and the
-    // AWS SDKs split it (shell rules), into a program that exists.
+    // AWS SDKs split it (shell rules; Windows rules on Windows), into a
+    // program that exists.
     for (name, section) in &files.config {
         if let Some(cmd) = section.get("credential_process")
             && cmd.contains("bedrock-token")
         {
-            let program = shell_split(cmd).and_then(|words| words.into_iter().next());
+            let program = split_command(cmd).and_then(|words| words.into_iter().next());
             let runnable = program.as_deref().is_some_and(|p| {
-                std::fs::metadata(p)
-                    .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-                    || (!p.contains('/') && p.ends_with("bedrock-token"))
+                std::fs::metadata(p).is_ok_and(|m| crate::platform::is_executable(&m))
+                    || (!p.contains(std::path::is_separator)
+                        && (p.ends_with("bedrock-token") || p.ends_with("bedrock-token.exe")))
             });
             report.check(
                 runnable,
                 format!("profile {name}: credential_process runs an existing program"),
                 format!(
-                    "profile {name}: credential_process splits (by shell rules, as botocore and the AWS SDKs do) into program {}, which is not an executable file; fix: put the path in single quotes, as `bedrock-token setup aws-config` prints it",
+                    "profile {name}: credential_process splits (by {SPLIT_RULES} rules, as botocore and the AWS SDKs do) into program {}, which is not an executable file; fix: put the path in {QUOTES} quotes, as `bedrock-token setup aws-config` prints it",
                     program.as_deref().unwrap_or("(none: unbalanced quotes)")
                 ),
             );
@@ -313,9 +313,25 @@ impl Report {
     }
 }
 
+/// How this platform's consumers split `credential_process`, and the quotes
+/// that keep a path whole there.
+#[cfg(unix)]
+const SPLIT_RULES: &str = "shell";
+#[cfg(unix)]
+const QUOTES: &str = "single";
+#[cfg(unix)]
+use shell_split as split_command;
+#[cfg(windows)]
+const SPLIT_RULES: &str = "Windows";
+#[cfg(windows)]
+const QUOTES: &str = "double";
+#[cfg(windows)]
+use windows_split as split_command;
+
 /// Splits a command line as Python's `shlex.split` does in POSIX mode
 /// (botocore's split of `credential_process`): single quotes, double quotes
 /// with `\` escapes, `\` outside quotes. `None` for unbalanced quotes.
+#[cfg(any(unix, test))]
 fn shell_split(line: &str) -> Option<Vec<String>> {
     let mut words = Vec::new();
     let mut word: Option<String> = None;
@@ -356,9 +372,82 @@ fn shell_split(line: &str) -> Option<Vec<String>> {
     Some(words)
 }
 
+/// Splits a command line as botocore does on Windows
+/// (`compat_shell_split`, the C runtime's rules): only space and tab
+/// separate, only `"` quotes, and `\` is literal unless a run of them leads
+/// up to a `"` (then they escape each other, and an odd one the quote).
+/// `None` for an unclosed quote.
+#[cfg(any(windows, test))]
+fn windows_split(line: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut quoted = false;
+    let mut backslashes = 0;
+    for c in line.chars() {
+        match c {
+            '\\' => backslashes += 1,
+            '"' => {
+                let w = word.get_or_insert_with(String::new);
+                w.extend(std::iter::repeat_n('\\', backslashes / 2));
+                let escaped = backslashes % 2 == 1;
+                backslashes = 0;
+                if escaped {
+                    w.push('"');
+                } else {
+                    quoted = !quoted;
+                }
+            }
+            ' ' | '\t' if !quoted => {
+                if backslashes > 0 {
+                    word.get_or_insert_with(String::new)
+                        .extend(std::iter::repeat_n('\\', backslashes));
+                    backslashes = 0;
+                }
+                words.extend(word.take());
+            }
+            c => {
+                let w = word.get_or_insert_with(String::new);
+                w.extend(std::iter::repeat_n('\\', backslashes));
+                backslashes = 0;
+                w.push(c);
+            }
+        }
+    }
+    if quoted {
+        return None;
+    }
+    if backslashes > 0 {
+        word.get_or_insert_with(String::new)
+            .extend(std::iter::repeat_n('\\', backslashes));
+    }
+    words.extend(word);
+    Some(words)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::shell_split;
+    use super::{shell_split, windows_split};
+
+    /// As botocore's `_windows_shell_split` gives them.
+    #[test]
+    fn splits_as_botocore_does_on_windows() {
+        let split = |s: &str| windows_split(s).unwrap();
+        assert_eq!(
+            split(r#""C:\Program Files\bt\bedrock-token.exe" credential-process --profile dev"#),
+            [
+                r"C:\Program Files\bt\bedrock-token.exe",
+                "credential-process",
+                "--profile",
+                "dev"
+            ]
+        );
+        assert_eq!(split(r"C:\a\b.exe  x"), [r"C:\a\b.exe", "x"]);
+        assert_eq!(split(r#"a\\"b c" d"#), [r"a\b c", "d"]);
+        assert_eq!(split(r#"a\"b c"#), [r#"a"b"#, "c"]);
+        assert_eq!(split(r#""" x\"#), ["", r"x\"]);
+        assert_eq!(split("it's fine"), ["it's", "fine"]);
+        assert_eq!(windows_split(r#""open"#), None);
+    }
 
     #[test]
     fn splits_as_shlex_does() {

@@ -1,5 +1,6 @@
 //! `bedrock-token exec -- CMD`: run CMD with the key in its environment. On
-//! Unix the process is replaced, so signals and exit status are CMD's own.
+//! Unix the process is replaced, so signals and exit status are CMD's own;
+//! on Windows CMD runs as our child and we exit with its code.
 
 use super::Outcome;
 use crate::cli::ExecArgs;
@@ -8,7 +9,6 @@ use crate::output;
 use crate::provide;
 use crate::settings::Settings;
 use anyhow::{Result, anyhow};
-use std::os::unix::process::CommandExt;
 use std::process::Command;
 
 pub fn run(s: &Settings, args: &ExecArgs) -> Result<Outcome> {
@@ -28,15 +28,7 @@ pub fn run(s: &Settings, args: &ExecArgs) -> Result<Outcome> {
         cmd.env("AWS_REGION", &entry.region)
             .env("AWS_DEFAULT_REGION", &entry.region);
     }
-    // We ignore SIGPIPE and SIGXFSZ for ourselves; the child gets the
-    // defaults back.
-    // SAFETY: SIG_DFL is a valid disposition; exec follows at once.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-        libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
-    }
-    crate::process::restore_core_limit();
-    let err = cmd.exec();
+    let err = crate::platform::exec(&mut cmd);
     Err(anyhow!(
         "could not run {}: {err}",
         program.to_string_lossy()

@@ -5,7 +5,7 @@ use super::Outcome;
 use crate::cli::SetupTarget;
 use crate::duration::format_secs;
 use crate::error::with_hint;
-use crate::output::env::{fish_quote, ps_quote, sh_quote, sh_word};
+use crate::output::env::{command_word, fish_quote, ps_quote, sh_quote, sh_word, win_word};
 use crate::settings::Settings;
 use anyhow::Result;
 use serde_json::json;
@@ -16,20 +16,48 @@ pub fn run(s: &Settings, target: SetupTarget) -> Result<Outcome> {
         .unwrap_or_else(|_| "bedrock-token".into());
     let profile = &s.request.profile;
     let region = s.request.region().unwrap_or("us-east-1");
-    let base = format!(
+    let sh_base = format!(
         "{} --profile {} --region {}",
         sh_quote(&exe),
         sh_quote(profile),
         region
     );
-    // A command line for consumers that split it by shell rules.
-    let helper = |args: &str| format!("{} {args} --profile {}", sh_word(&exe), sh_word(profile));
+    // The command in this platform's shell: sh, or PowerShell on Windows.
+    let base = if cfg!(windows) {
+        format!(
+            "& {} --profile {} --region {}",
+            ps_quote(&exe),
+            ps_quote(profile),
+            region
+        )
+    } else {
+        sh_base.clone()
+    };
+    // A command line for consumers that split it themselves: by shell rules
+    // on Unix, by Windows rules on Windows (see `command_word`).
+    // The path is always double-quoted on Windows, where paths with spaces
+    // are the rule (`C:\Program Files\...`).
+    let exe_word = if cfg!(windows) {
+        win_word(&exe)
+    } else {
+        command_word(&exe)
+    };
+    let helper = |args: &str| format!("{exe_word} {args} --profile {}", command_word(profile));
+    // A file for opencode to read the key from.
+    let key_file = if cfg!(windows) {
+        match &s.cache {
+            crate::settings::CacheDir::Dir(d) => d.join("opencode.key").display().to_string(),
+            _ => r"%LOCALAPPDATA%\bedrock-token\cache\opencode.key".to_string(),
+        }
+    } else {
+        "~/.cache/bedrock-token/opencode.key".to_string()
+    };
     let text = match target {
         SetupTarget::Direnv => format!(
             "# .envrc: direnv exports a fresh key on entering the directory\n\
              # (and when the AWS config or credentials file in use changes).\n\
              watch_file {} {}\n\
-             eval \"$({base} env)\"\n",
+             eval \"$({sh_base} env)\"\n",
             sh_quote(&s.request.paths.config.display().to_string()),
             sh_quote(&s.request.paths.credentials.display().to_string()),
         ),
@@ -48,10 +76,15 @@ pub fn run(s: &Settings, target: SetupTarget) -> Result<Outcome> {
             region
         ),
         SetupTarget::AwsConfig => format!(
-            "# ~/.aws/config: a profile whose credentials come from {profile}, cached by bedrock-token\n\
+            "# {}: a profile whose credentials come from {profile}, cached by bedrock-token\n\
              [profile {profile}-cached]\n\
              credential_process = {}\n\
              region = {region}\n",
+            if cfg!(windows) {
+                r"%USERPROFILE%\.aws\config"
+            } else {
+                "~/.aws/config"
+            },
             helper("credential-process")
         ),
         SetupTarget::ClaudeCode => {
@@ -78,9 +111,8 @@ pub fn run(s: &Settings, target: SetupTarget) -> Result<Outcome> {
                 "{}\n",
                 serde_json::to_string_pretty(&json!({
                     "apiKeyHelper": format!(
-                        "{} --profile {} --region {region}",
-                        sh_word(&exe),
-                        sh_word(profile)
+                        "{exe_word} --profile {} --region {region}",
+                        command_word(profile)
                     ),
                     "env": {
                         "CLAUDE_CODE_USE_BEDROCK": "1",
@@ -113,11 +145,12 @@ pub fn run(s: &Settings, target: SetupTarget) -> Result<Outcome> {
              {base} exec -- opencode\n\
              \n\
              # or keep the key in a file and reference it from opencode.json:\n\
-             {base} write ~/.cache/bedrock-token/opencode.key\n{}\n",
+             {base} write {}\n{}\n",
+            ps_or_sh(&key_file),
             serde_json::to_string_pretty(&json!({
                 "provider": { "amazon-bedrock": { "options": {
                     "region": region,
-                    "apiKey": "{file:~/.cache/bedrock-token/opencode.key}"
+                    "apiKey": format!("{{file:{key_file}}}")
                 } } }
             }))?
         ),
@@ -158,12 +191,30 @@ pub fn run(s: &Settings, target: SetupTarget) -> Result<Outcome> {
     super::print(&text)
 }
 
+/// A path as an argument in this platform's shell.
+fn ps_or_sh(path: &str) -> String {
+    if cfg!(windows) {
+        ps_quote(path)
+    } else {
+        path.to_string()
+    }
+}
+
 /// How often Claude Code should re-run the helper: a third of the time a
 /// cached key still has when bedrock-token hands it out, at most Claude
 /// Code's default of 5 minutes, at least a second. Each key Claude Code
 /// holds then has two thirds of `min_remaining` left when it asks again.
 fn helper_ttl_secs(min_remaining: u64) -> u64 {
     (min_remaining / 3).clamp(1, 5 * 60)
+}
+
+/// The user id systemd names the runtime directory by.
+fn uid() -> String {
+    #[cfg(unix)]
+    // SAFETY: getuid cannot fail.
+    return unsafe { libc::getuid() }.to_string();
+    #[cfg(not(unix))]
+    return "$UID".to_string();
 }
 
 /// A systemd user unit keeping the profile's key fresh in a file under
@@ -175,8 +226,7 @@ fn systemd_unit(exe: &str, profile: &str, region: &str) -> Result<String> {
         .ok()
         .flatten()
         .filter(|d| !d.chars().any(char::is_control))
-        // SAFETY: getuid cannot fail.
-        .unwrap_or_else(|| format!("/run/user/{}", unsafe { libc::getuid() }));
+        .unwrap_or_else(|| format!("/run/user/{}", uid()));
     Ok(format!(
         "# ~/.config/systemd/user/{unit}\n\
          # Keeps a fresh key for AWS profile {profile} in {runtime_dir}/bedrock-token/{file}\n\

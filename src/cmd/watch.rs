@@ -288,14 +288,10 @@ fn on_change(cmd: &str) {
             child.env_remove(name);
         }
     }
-    // SAFETY: signal(2) and setrlimit(2) are async-signal-safe; the child
-    // gets the default dispositions we changed for ourselves, and the core
-    // limit we started with.
+    // SAFETY: child_defaults is async-signal-safe.
     unsafe {
         child.pre_exec(|| {
-            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-            libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
-            crate::process::restore_core_limit();
+            crate::platform::child_defaults();
             Ok(())
         });
     }

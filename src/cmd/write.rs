@@ -12,12 +12,16 @@ use crate::secret::Secret;
 use crate::settings::Settings;
 use anyhow::{Context, Result, bail};
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 pub fn run(s: &Settings, args: &WriteArgs) -> Result<Outcome> {
     if args.watch {
+        #[cfg(unix)]
         return super::watch::run(s, args);
+        #[cfg(not(unix))]
+        return Err(crate::error::usage(
+            "write --watch is not available on Windows yet: run `bedrock-token write PATH` from a scheduled task",
+        ));
     }
     let entry = provide::bedrock_key(s)?;
     write_if_changed(&args.path, render(&entry, args.format).expose().as_bytes())?;
@@ -41,12 +45,12 @@ pub fn render(entry: &Entry, format: FileFormat) -> Secret {
 }
 
 /// Writes `content` to `path` unless it already holds exactly that with
-/// mode 0600; says whether it wrote. Only a regular file is ever replaced
-/// (see [`check_target`]).
+/// mode 0600 (on Windows: private to this user); says whether it wrote.
+/// Only a regular file is ever replaced (see [`check_target`]).
 pub fn write_if_changed(path: &Path, content: &[u8]) -> Result<bool> {
     let meta = check_target(path)?;
     if let Some(meta) = &meta
-        && meta.permissions().mode() & 0o777 == 0o600
+        && crate::platform::has_private_mode(meta, path)
         && fs::read(path).is_ok_and(|old| {
             Secret::new(String::from_utf8_lossy(&old))
                 .expose()
@@ -73,26 +77,8 @@ pub fn check_target(path: &Path) -> Result<Option<fs::Metadata>> {
         bail!(
             "{} is not a regular file ({}); remove it or choose another path",
             path.display(),
-            kind_of(meta.file_type())
+            crate::platform::kind_of(meta.file_type())
         );
     }
     Ok(Some(meta))
-}
-
-/// What a non-regular file is, for the error.
-fn kind_of(t: fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    if t.is_symlink() {
-        "a symbolic link"
-    } else if t.is_dir() {
-        "a directory"
-    } else if t.is_fifo() {
-        "a FIFO"
-    } else if t.is_socket() {
-        "a socket"
-    } else if t.is_block_device() || t.is_char_device() {
-        "a device"
-    } else {
-        "an unusual file type"
-    }
 }

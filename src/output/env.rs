@@ -46,6 +46,27 @@ pub fn sh_word(v: &str) -> String {
     if plain { v.to_string() } else { sh_quote(v) }
 }
 
+/// One word for a consumer that splits a command line by Windows rules
+/// (botocore's `compat_shell_split` on Windows, the AWS SDKs' `cmd.exe /C`):
+/// double-quoted, which both take as one word with `\` kept as is. A
+/// Windows path cannot hold `"`; a `%` would still be expanded by cmd.exe.
+pub fn win_word(v: &str) -> String {
+    format!("\"{v}\"")
+}
+
+/// One word of a command line as this platform's consumers split it: by
+/// shell rules on Unix; on Windows bare when nothing in it is special to
+/// either splitter, else double-quoted.
+pub fn command_word(v: &str) -> String {
+    if !cfg!(windows) {
+        return sh_word(v);
+    }
+    let plain = !v.is_empty()
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-./:@+=,".contains(c));
+    if plain { v.to_string() } else { win_word(v) }
+}
+
 /// cmd.exe `set "NAME=value"`: `%` and `"` cannot be quoted safely, and keys
 /// and regions never hold them; drop them rather than emit a broken line.
 fn cmd_escape(v: &str) -> String {
@@ -118,6 +139,10 @@ mod tests {
         assert_eq!(sh_word("/tmp/$(touch pwned)/x"), "'/tmp/$(touch pwned)/x'");
         assert_eq!(sh_word("my dev"), "'my dev'");
         assert_eq!(sh_word(""), "''");
+        assert_eq!(
+            win_word(r"C:\Users\O'Brien\My Tools\bedrock-token.exe"),
+            r#""C:\Users\O'Brien\My Tools\bedrock-token.exe""#
+        );
     }
 
     #[test]

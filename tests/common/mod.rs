@@ -65,6 +65,7 @@ impl Sandbox {
     }
 
     /// An executable script (for credential_process and friends).
+    #[cfg(unix)]
     pub fn script(&self, rel: &str, body: &str) -> PathBuf {
         use std::os::unix::fs::PermissionsExt;
         let path = self.write(rel, &format!("#!/bin/sh\n{body}\n"));
@@ -83,6 +84,14 @@ impl Sandbox {
             .env("LANG", "C.UTF-8")
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .current_dir(self.dir.path());
+        // Windows programs need their system directory (cmd.exe, sockets)
+        // and a temp directory.
+        #[cfg(windows)]
+        for var in ["SystemRoot", "windir", "TEMP", "TMP"] {
+            if let Some(v) = std::env::var_os(var) {
+                cmd.env(var, v);
+            }
+        }
         Run { cmd, stdin: None }
     }
 
@@ -118,6 +127,7 @@ pub fn caller_arn(run: Run, moto: &Moto) -> String {
 
 /// A credential_process that sleeps, counts its runs, and returns
 /// credentials that expire `expires_in` seconds after it runs.
+#[cfg(unix)]
 pub fn counting_profile(sb: &Sandbox, sleep: &str, expires_in: u64) -> PathBuf {
     let count = sb.path("runs");
     let script = sb.script(
@@ -261,12 +271,18 @@ pub struct Out {
 
 impl Out {
     pub fn from(out: std::process::Output, elapsed: Duration) -> Out {
-        use std::os::unix::process::ExitStatusExt;
-        Out {
-            code: out
-                .status
+        #[cfg(unix)]
+        let code = {
+            use std::os::unix::process::ExitStatusExt;
+            out.status
                 .code()
-                .unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0)),
+                .unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0))
+        };
+        // Windows: every exit has a code.
+        #[cfg(windows)]
+        let code = out.status.code().unwrap_or(-1);
+        Out {
+            code,
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
             elapsed,
@@ -573,6 +589,7 @@ pub fn expires_at(token: &str) -> i64 {
 }
 
 /// Sends `signal` to `child`.
+#[cfg(unix)]
 pub fn signal(child: &Child, signal: libc::c_int) {
     // SAFETY: kill(2) on our own child's pid.
     assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
