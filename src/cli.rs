@@ -362,6 +362,73 @@ pub struct CompletionsArgs {
     pub install: bool,
 }
 
+/// The command lines of the common hits, parsed without clap: global
+/// options (`--profile dev`, `-p dev`, `--region=eu-west-1`, flags), then
+/// nothing, `token` or `env` with their defaults. `None` for anything else,
+/// including anything clap would refuse, so that clap parses it and reports
+/// the error; a unit test checks both parsers agree wherever this one
+/// answers.
+pub fn parse_common(args: &[OsString]) -> Option<Cli> {
+    fn set<T>(slot: &mut Option<T>, value: T) -> Option<()> {
+        // clap refuses an option given twice.
+        slot.is_none().then(|| *slot = Some(value))
+    }
+    fn flag(slot: &mut bool) -> Option<()> {
+        (!*slot).then(|| *slot = true)
+    }
+    let mut g = Global::default();
+    let mut command = None;
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let arg = arg.to_str()?;
+        if !arg.starts_with('-') {
+            command = match (command, arg) {
+                (None, "token") => Some(Command::Token(TokenArgs::default())),
+                (None, "env") => Some(Command::Env(EnvArgs {
+                    shell: Shell::NATIVE,
+                    no_export: false,
+                    var: Vec::new(),
+                    no_region: false,
+                })),
+                _ => return None,
+            };
+            continue;
+        }
+        let (name, inline) = match arg.split_once('=') {
+            Some((name, value)) if name.starts_with("--") => (name, Some(value)),
+            _ => (arg, None),
+        };
+        let mut value = || -> Option<String> {
+            let v = match inline {
+                Some(v) => v,
+                None => args.next()?.to_str()?,
+            };
+            (!v.is_empty() && !v.starts_with('-')).then(|| v.to_string())
+        };
+        match name {
+            "-p" | "--profile" => set(&mut g.profile, value()?)?,
+            "-r" | "--region" => set(&mut g.region, parse_region(&value()?).ok()?)?,
+            "--duration" => set(&mut g.duration, parse_lifetime(&value()?).ok()?)?,
+            "--min-remaining" => set(&mut g.min_remaining, parse_min_remaining(&value()?).ok()?)?,
+            "--lock-timeout" => set(&mut g.lock_timeout, parse_timeout(&value()?).ok()?)?,
+            "--login-timeout" => set(&mut g.login_timeout, parse_timeout(&value()?).ok()?)?,
+            "--cache-dir" => set(&mut g.cache_dir, PathBuf::from(value()?))?,
+            _ if inline.is_some() => return None,
+            "--no-cache" => flag(&mut g.no_cache)?,
+            "--refresh" => flag(&mut g.refresh)?,
+            "--login" => flag(&mut g.login)?,
+            "-v" | "--verbose" => flag(&mut g.verbose)?,
+            "-q" | "--quiet" => flag(&mut g.quiet)?,
+            _ => return None,
+        }
+    }
+    // Conflicts are clap's to report.
+    if (g.no_cache && g.refresh) || (g.verbose && g.quiet) {
+        return None;
+    }
+    Some(Cli { global: g, command })
+}
+
 pub fn parse_region(s: &str) -> Result<String, String> {
     if is_region(s) {
         Ok(s.to_string())
@@ -498,10 +565,58 @@ mod tests {
     }
 
     #[test]
-    fn no_arguments_parse_to_the_default() {
-        // The hit path skips the parser when there are no arguments.
-        let parsed = Cli::try_parse_from(["bedrock-token"]).unwrap();
-        assert_eq!(format!("{parsed:?}"), format!("{:?}", Cli::default()));
+    fn the_common_parser_agrees_with_clap_wherever_it_answers() {
+        let corpus: &[&[&str]] = &[
+            &[],
+            &["token"],
+            &["env"],
+            &["--profile", "dev"],
+            &["-p", "dev", "--region", "eu-west-1"],
+            &["--profile=dev", "--region=eu-west-1", "env"],
+            &["env", "--profile", "dev"],
+            &["--duration", "1h", "--min-remaining", "10m", "token"],
+            &["--lock-timeout", "5s", "--login-timeout", "2m", "--login"],
+            &["--cache-dir", "/tmp/c", "--no-cache"],
+            &["-q", "--refresh"],
+            &["-v"],
+            // Everything below is clap's: errors, other commands, options
+            // of subcommands, repeats and conflicts.
+            &["--profile"],
+            &["--profile", "-q"],
+            &["--profile", "a", "--profile", "b"],
+            &["-q", "-q"],
+            &["-q", "-v"],
+            &["--no-cache", "--refresh"],
+            &["--region", "US-EAST-1"],
+            &["--duration", "13h"],
+            &["--no-cache=true"],
+            &["token", "--format", "json"],
+            &["env", "--shell", "fish"],
+            &["env", "token"],
+            &["inspect", "-"],
+            &["-qv"],
+            &["--bogus"],
+            &["--help"],
+        ];
+        let mut answered = 0;
+        for args in corpus {
+            let os: Vec<OsString> = args.iter().map(OsString::from).collect();
+            let Some(fast) = parse_common(&os) else {
+                continue;
+            };
+            answered += 1;
+            let clap =
+                Cli::try_parse_from(std::iter::once("bedrock-token").chain(args.iter().copied()))
+                    .unwrap_or_else(|e| {
+                        panic!("{args:?}: clap refuses what the common parser took: {e}")
+                    });
+            assert_eq!(format!("{fast:?}"), format!("{clap:?}"), "{args:?}");
+        }
+        assert_eq!(answered, 12, "the common hits stay off clap");
+        assert_eq!(
+            format!("{:?}", parse_common(&[]).unwrap()),
+            format!("{:?}", Cli::default())
+        );
     }
 
     #[test]

@@ -46,14 +46,12 @@ pub fn run_main() -> u8 {
              where other users can read them: pipe the key on stdin (bedrock-token inspect -)",
         ));
     }
-    // With no arguments (helpers such as Claude Desktop's, the common hit)
-    // there is nothing to parse: building clap's whole command tree would
-    // fault in pages of every subcommand's definition for no answer.
-    let cli = if std::env::args_os().len() <= 1 {
-        Cli::default()
-    } else {
-        Cli::parse()
-    };
+    // The common hits (no arguments, global options, `token` or `env` with
+    // their defaults) skip clap: building its whole command tree would fault
+    // in pages of every subcommand's definition for no answer. Anything
+    // else, errors included, is clap's.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let cli = cli::parse_common(&args).unwrap_or_else(Cli::parse);
     ui::set_level(cli.global.quiet, cli.global.verbose);
     match run(cli) {
         Ok(Outcome::Success) => 0,
