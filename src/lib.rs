@@ -40,7 +40,8 @@ pub fn run_main() -> u8 {
     duration::process_started();
     // A key pasted as an argument is readable by every local user, and the
     // argument parser would quote it in its error: refuse it unquoted.
-    if std::env::args_os().skip(1).any(|a| cli::holds_key(&a)) {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if args.iter().any(|a| cli::holds_key(a)) {
         return report(&error::usage(
             "an argument holds a Bedrock key; keys are never taken from the command line, \
              where other users can read them: pipe the key on stdin (bedrock-token inspect -)",
@@ -50,7 +51,6 @@ pub fn run_main() -> u8 {
     // their defaults) skip clap: building its whole command tree would fault
     // in pages of every subcommand's definition for no answer. Anything
     // else, errors included, is clap's.
-    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
     let cli = cli::parse_common(&args).unwrap_or_else(Cli::parse);
     ui::set_level(cli.global.quiet, cli.global.verbose);
     match run(cli) {

@@ -349,7 +349,7 @@ mod tests {
     //! is in no AWS file, so a miss fails before any credential lookup.
     use super::*;
     use crate::awsfiles::Paths;
-    use crate::settings::{FilesStamp, ProfileSource, Request};
+    use crate::settings::{FilesStamp, Request};
 
     const T: i64 = 1_800_000_000;
 
@@ -363,7 +363,6 @@ mod tests {
         Settings {
             request: Request {
                 profile: "nowhere".into(),
-                profile_source: ProfileSource::Flag,
                 env_credentials_first: false,
                 region: Some("us-east-1".into()),
                 region_problem: None,

@@ -41,10 +41,6 @@ pub struct Settings {
 #[derive(Debug, Clone, Serialize)]
 pub struct Request {
     pub profile: String,
-    /// Where the profile name came from: for messages only. What it changes
-    /// (whether keys in the environment win) is `env_credentials_first`.
-    #[serde(skip)]
-    pub profile_source: ProfileSource,
     /// As in the AWS CLI, keys in the environment win over a profile from
     /// `AWS_PROFILE` or the implicit `default`, not over one named by
     /// `--profile` or the config file.
@@ -65,8 +61,10 @@ pub struct Request {
     pub aws_files: FilesStamp,
 }
 
+/// Where the profile name came from: what it changes is whether keys in the
+/// environment win, and which source an invalid name is blamed on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProfileSource {
+enum ProfileSource {
     Flag,
     Environment,
     ConfigFile,
@@ -451,7 +449,6 @@ impl Request {
                 ProfileSource::Environment | ProfileSource::Default
             ),
             profile,
-            profile_source,
             region,
             region_problem,
             paths,
