@@ -186,17 +186,7 @@ pub struct Slot {
 
 /// What was on disk at a read: enough to tell whether another process
 /// replaced the entry since.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Stamp {
-    ino: u64,
-    mtime_ns: i128,
-}
-
-impl Stamp {
-    pub fn mtime_ns(&self) -> i128 {
-        self.mtime_ns
-    }
-}
+pub type Stamp = platform::FileId;
 
 pub struct Lookup {
     pub stamp: Option<Stamp>,
@@ -349,11 +339,7 @@ pub fn read_file(path: &Path) -> Result<(Stamp, Vec<u8>)> {
     if meta.len() > MAX_ENTRY_BYTES {
         bail!("it is too large");
     }
-    let id = platform::file_id(&file, &meta);
-    let stamp = Stamp {
-        ino: id.id,
-        mtime_ns: id.mtime_ns,
-    };
+    let stamp = platform::file_id(&file, &meta);
     let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
     Read::take(&file, MAX_ENTRY_BYTES + 1)
         .read_to_end(&mut bytes)
@@ -383,10 +369,7 @@ impl Slot {
             // Something is there that we cannot use: a stamp that matches
             // no entry we could write.
             Err(e) => Lookup {
-                stamp: Some(Stamp {
-                    ino: 0,
-                    mtime_ns: 0,
-                }),
+                stamp: Some(Stamp::default()),
                 entry: Err(e),
             },
         }

@@ -59,7 +59,8 @@ pub fn remove_leftover_temps(path: &Path) {
     }
 }
 
-fn parent(path: &Path) -> &Path {
+/// The directory `path` is in (`.` for a bare name).
+pub fn parent(path: &Path) -> &Path {
     match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

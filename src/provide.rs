@@ -137,7 +137,7 @@ fn obtain(s: &Settings, kind: Kind, clock: Clock) -> Result<Entry> {
     // Another process made it if it changed while we waited, or was written
     // after we started and not after now (we may have read it only after it
     // was replaced; a file time in the future proves nothing).
-    let written = second.stamp.map(|st| st.mtime_ns());
+    let written = second.stamp.map(|st| st.mtime_ns);
     let made_by_another = second.stamp != first.stamp
         || written.is_some_and(|w| w >= unix_nanos(started) && w <= unix_nanos(SystemTime::now()));
     if made_by_another

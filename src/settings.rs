@@ -7,6 +7,7 @@
 use crate::awsfiles::{Files, Paths};
 use crate::cli::{Global, parse_lifetime, parse_min_remaining, parse_region, parse_timeout};
 use crate::error::{usage, with_hint};
+use crate::platform::FileId;
 use crate::token::MAX_LIFETIME_SECS;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
@@ -136,34 +137,15 @@ impl Request {
 /// future file times cannot defeat or pin the cache.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FilesStamp {
-    pub config: Option<FileStamp>,
-    pub credentials: Option<FileStamp>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileStamp {
-    pub size: u64,
-    pub mtime_ns: i128,
-    pub ino: u64,
-}
-
-impl FileStamp {
-    /// The file at `path` now; on Windows `ino` holds the volume serial
-    /// number and file index.
-    pub fn read(path: &Path) -> Option<FileStamp> {
-        crate::platform::path_id(path).map(|id| FileStamp {
-            size: id.size,
-            mtime_ns: id.mtime_ns,
-            ino: id.id,
-        })
-    }
+    pub config: Option<FileId>,
+    pub credentials: Option<FileId>,
 }
 
 impl FilesStamp {
     pub fn read(paths: &Paths) -> FilesStamp {
         FilesStamp {
-            config: FileStamp::read(&paths.config),
-            credentials: FileStamp::read(&paths.credentials),
+            config: crate::platform::path_id(&paths.config),
+            credentials: crate::platform::path_id(&paths.credentials),
         }
     }
 }

@@ -16,7 +16,6 @@ use crate::output::keys as render;
 use crate::settings::Settings;
 use crate::ui;
 use anyhow::{Context, Result};
-use std::path::Path;
 
 pub fn run(s: &Settings, command: &KeyCommand) -> Result<Outcome> {
     match command {
@@ -183,25 +182,16 @@ fn check_destination(args: &KeyNewArgs) -> Result<()> {
     let Some(path) = &args.write else {
         return Ok(());
     };
-    match std::fs::symlink_metadata(path) {
-        Ok(meta) if !meta.is_file() => Err(usage(format!(
-            "{} exists and is not a regular file; remove it or choose another path",
-            path.display()
-        ))),
-        _ if !parent(path).is_dir() => Err(usage(format!(
+    super::write::check_target(path).map_err(|e| usage(format!("{e:#}")))?;
+    let dir = crate::fsutil::parent(path);
+    if !dir.is_dir() {
+        return Err(usage(format!(
             "{}: directory {} does not exist",
             path.display(),
-            parent(path).display()
-        ))),
-        _ => Ok(()),
+            dir.display()
+        )));
     }
-}
-
-fn parent(path: &Path) -> &Path {
-    match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    }
+    Ok(())
 }
 
 /// The new key to stdout, or to its file and its description to stdout.

@@ -24,8 +24,9 @@ pub use self::windows::*;
 
 /// What a file looks like for change detection: size, modification time
 /// (nanoseconds since the Unix epoch) and identity (inode; on Windows the
-/// volume serial number and file index). Compared for equality only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// volume serial number and file index). Compared for equality only: the
+/// AWS files' fingerprint in a cache entry, and a cache entry's own stamp.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileId {
     pub size: u64,
     pub mtime_ns: i128,
