@@ -9,8 +9,10 @@ pub fn parse(text: &str) -> Result<u64, String> {
     if text.is_empty() {
         return Err("empty duration".into());
     }
-    if let Ok(secs) = text.parse::<u64>() {
-        return Ok(secs);
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        return text
+            .parse::<u64>()
+            .map_err(|_| format!("invalid duration {text:?}: number too large"));
     }
     let mut total: u64 = 0;
     let mut number = String::new();
@@ -160,6 +162,7 @@ mod tests {
             "-5",
             "m5",
             "99999999999999999999h",
+            "99999999999999999999999",
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should not parse");
         }
