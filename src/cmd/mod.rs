@@ -12,7 +12,6 @@ pub mod key;
 pub mod setup;
 pub mod token;
 pub mod verify;
-#[cfg(unix)]
 pub mod watch;
 pub mod write;
 

@@ -5,10 +5,12 @@
 //! `--min-remaining`, renews it through the shared cache and its lock (so a
 //! watcher and any number of direct callers sign once per key), rewrites
 //! PATH as `write` does and runs `--on-change`. The main thread waits for
-//! signals, which their handlers write into a pipe: SIGHUP makes the renewer
-//! renew now; SIGTERM and SIGINT end the process as soon as no rewrite is
-//! under way, without waiting for a slow credential source, so a stop takes
-//! well under a second and never leaves a partial file.
+//! the system's requests, which the platform layer turns into [`Event`]s:
+//! on Unix signals (SIGHUP renews now; SIGTERM and SIGINT stop), on Windows
+//! console control events (Ctrl-C, Ctrl-Break, the console closing, logoff
+//! and shutdown stop; nothing renews now). A stop ends the process as soon
+//! as no rewrite is under way, without waiting for a slow credential
+//! source, so it takes well under a second and never leaves a partial file.
 
 use super::Outcome;
 use super::write::{check_target, render, write_if_changed};
@@ -20,11 +22,18 @@ use crate::provide;
 use crate::settings::Settings;
 use crate::ui;
 use anyhow::{Context, Result};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, mpsc};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+#[cfg(unix)]
+mod unix;
+#[cfg(unix)]
+use self::unix as os;
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+use self::windows as os;
 
 /// The longest single sleep. Sleeps do not count time suspended, so the
 /// wall clock is read again at least this often: after a resume, a renewal
@@ -34,15 +43,24 @@ const MAX_NAP: Duration = Duration::from_secs(30);
 /// most, with jitter so watchers that failed together do not retry together.
 const BACKOFF_FIRST: Duration = Duration::from_secs(1);
 const BACKOFF_CAP: Duration = Duration::from_secs(300);
-/// Written into the signal pipe by the renewer when the first key could not
-/// be written: the main thread then fails as plain `write` would.
-const FIRST_FAILED: u8 = 0;
+
+/// What the platform layer tells the main thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Event {
+    /// Make a new key now (SIGHUP). Windows has nothing to send it.
+    #[cfg_attr(not(unix), expect(dead_code))]
+    RenewNow,
+    /// Stop as soon as no rewrite is under way; what asked, for the log.
+    Stop(&'static str),
+    /// The renewer could not write the first key: fail as plain `write`.
+    FirstFailed,
+}
 
 pub fn run(s: &Settings, args: &WriteArgs) -> Result<Outcome> {
     // A FIFO, symlink or directory at PATH is refused now, not at a renewal.
     check_target(&args.path)?;
     ui::timestamps();
-    let signals = Signals::install()?;
+    let events = os::Events::install()?;
     let shared = Arc::new(Shared::default());
     let (first_tx, first_rx) = mpsc::channel();
     let renewer = Renewer::new(s, args, shared.clone());
@@ -51,28 +69,23 @@ pub fn run(s: &Settings, args: &WriteArgs) -> Result<Outcome> {
         .spawn(move || renewer.run(first_tx))
         .context("could not start the renewer thread")?;
     loop {
-        for event in signals.wait()? {
-            match event as libc::c_int {
-                libc::SIGHUP => shared.renew_now(),
-                sig @ (libc::SIGTERM | libc::SIGINT) => {
+        for event in events.wait()? {
+            match event {
+                Event::RenewNow => shared.renew_now(),
+                Event::Stop(name) => {
                     shared.stop();
-                    let name = if sig == libc::SIGTERM {
-                        "SIGTERM"
-                    } else {
-                        "SIGINT"
-                    };
                     ui::info(&format!(
                         "stopped by {name}; {} keeps its key",
                         args.path.display()
                     ));
+                    events.stopped();
                     return Ok(Outcome::Success);
                 }
-                _ if event == FIRST_FAILED => {
+                Event::FirstFailed => {
                     if let Ok(err) = first_rx.try_recv() {
                         return Err(err);
                     }
                 }
-                _ => {}
             }
         }
     }
@@ -129,7 +142,7 @@ impl Renewer {
                 Err(err) => match held {
                     None => {
                         let _ = first.send(err);
-                        notify(FIRST_FAILED);
+                        os::first_failed();
                         return;
                     }
                     Some(expires_at) => {
@@ -271,34 +284,37 @@ fn human(d: Duration) -> String {
     }
 }
 
-/// Runs `sh -c CMD` after a rewrite, and waits for it. The key is neither
-/// in its arguments nor in its environment (no `AWS_BEARER_TOKEN_*`, even
-/// one we inherited); its stdout goes to our stderr, so our stdout stays
-/// empty. A failure is logged, never fatal.
+/// Runs CMD through the platform's shell after a rewrite (`sh -c` on Unix,
+/// `cmd.exe /C` on Windows, see [`os::shell`]), and waits for it. The key
+/// is neither in its arguments nor in its environment (no
+/// `AWS_BEARER_TOKEN_*`, even one we inherited); its stdin is empty and its
+/// stdout goes to our stderr, so our stdout stays empty. A failure is
+/// logged, never fatal.
 fn on_change(cmd: &str) {
-    use std::os::unix::process::CommandExt;
-    let mut child = std::process::Command::new("/bin/sh");
+    let mut child = os::shell(cmd);
     child
-        .arg("-c")
-        .arg(cmd)
         .stdin(std::process::Stdio::null())
         .stdout(std::io::stderr());
     for (name, _) in std::env::vars_os() {
-        if name.as_encoded_bytes().starts_with(b"AWS_BEARER_TOKEN_") {
+        if is_key_var(name.as_encoded_bytes()) {
             child.env_remove(name);
         }
-    }
-    // SAFETY: child_defaults is async-signal-safe.
-    unsafe {
-        child.pre_exec(|| {
-            crate::platform::child_defaults();
-            Ok(())
-        });
     }
     match child.status() {
         Ok(status) if status.success() => {}
         Ok(status) => ui::line(&format!("--on-change command failed ({status})")),
         Err(e) => ui::line(&format!("could not run --on-change command: {e}")),
+    }
+}
+
+/// Whether an environment variable's name is an `AWS_BEARER_TOKEN_*`: by
+/// case on Unix, in any case on Windows, where names ignore it.
+fn is_key_var(name: &[u8]) -> bool {
+    const PREFIX: &[u8] = b"AWS_BEARER_TOKEN_";
+    if cfg!(windows) {
+        name.len() >= PREFIX.len() && name[..PREFIX.len()].eq_ignore_ascii_case(PREFIX)
+    } else {
+        name.starts_with(PREFIX)
     }
 }
 
@@ -363,119 +379,6 @@ impl Shared {
     }
 }
 
-/// The write end of the signal pipe, for the handlers.
-static SIGNAL_PIPE: AtomicI32 = AtomicI32::new(-1);
-
-/// SIGTERM, SIGINT and SIGHUP, caught into a pipe (the self-pipe trick):
-/// the handlers only write the signal's number, which is async-signal-safe.
-struct Signals {
-    read: OwnedFd,
-}
-
-impl Signals {
-    fn install() -> Result<Signals> {
-        let mut fds = [0; 2];
-        // SAFETY: `fds` is an array of two ints.
-        if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
-            return Err(std::io::Error::last_os_error()).context("could not create a pipe");
-        }
-        // SAFETY: both are open descriptors we own from here on.
-        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-        for fd in [&read, &write] {
-            // Close-on-exec, so no child holds them; non-blocking, so a
-            // handler never blocks on a full pipe.
-            // SAFETY: fcntl on an open descriptor.
-            unsafe {
-                libc::fcntl(fd.as_raw_fd(), libc::F_SETFD, libc::FD_CLOEXEC);
-                let flags = libc::fcntl(fd.as_raw_fd(), libc::F_GETFL);
-                libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK);
-            }
-        }
-        // The write end lives as long as the process.
-        SIGNAL_PIPE.store(
-            std::os::fd::IntoRawFd::into_raw_fd(write),
-            Ordering::Relaxed,
-        );
-        for signal in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
-            // SAFETY: a zeroed sigaction is valid; we set a handler that
-            // only calls async-signal-safe functions.
-            let ok = unsafe {
-                let mut action: libc::sigaction = std::mem::zeroed();
-                action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
-                action.sa_flags = libc::SA_RESTART;
-                libc::sigemptyset(&mut action.sa_mask);
-                libc::sigaction(signal, &action, std::ptr::null_mut()) == 0
-            };
-            if !ok {
-                return Err(std::io::Error::last_os_error())
-                    .context("could not install a signal handler");
-            }
-        }
-        Ok(Signals { read })
-    }
-
-    /// Blocks until something is in the pipe; returns what is there.
-    fn wait(&self) -> Result<Vec<u8>> {
-        let fd = self.read.as_raw_fd();
-        loop {
-            let mut poll = libc::pollfd {
-                fd,
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            // SAFETY: one valid pollfd; -1 waits without a timeout.
-            unsafe { libc::poll(&mut poll, 1, -1) };
-            let mut buf = [0u8; 64];
-            // SAFETY: reads at most buf.len() bytes into buf.
-            let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
-            if n > 0 {
-                return Ok(buf[..n as usize].to_vec());
-            }
-            let err = std::io::Error::last_os_error();
-            if n == 0
-                || !matches!(
-                    err.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
-                )
-            {
-                return Err(err).context("could not read the signal pipe");
-            }
-        }
-    }
-}
-
-/// Writes one byte into the signal pipe.
-fn notify(byte: u8) {
-    let fd = SIGNAL_PIPE.load(Ordering::Relaxed);
-    if fd >= 0 {
-        // SAFETY: writes one byte from a valid location; a full pipe
-        // (non-blocking) drops it, and a byte is already waiting then.
-        unsafe { libc::write(fd, (&byte as *const u8).cast(), 1) };
-    }
-}
-
-extern "C" fn on_signal(signal: libc::c_int) {
-    // SAFETY: errno is thread-local; restored for the code we interrupted.
-    unsafe {
-        let errno = errno_location();
-        let saved = *errno;
-        notify(signal as u8);
-        *errno = saved;
-    }
-}
-
-#[cfg(any(target_os = "linux", target_os = "android"))]
-unsafe fn errno_location() -> *mut libc::c_int {
-    // SAFETY: always valid for the calling thread.
-    unsafe { libc::__errno_location() }
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-unsafe fn errno_location() -> *mut libc::c_int {
-    // SAFETY: always valid for the calling thread.
-    unsafe { libc::__error() }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -510,5 +413,16 @@ mod tests {
         assert_eq!(backoff(u32::MAX, 0.0), BACKOFF_CAP / 2);
         let j = jitter();
         assert!((0.0..1.0).contains(&j), "{j}");
+    }
+
+    #[test]
+    fn the_hook_loses_every_bearer_token_variable() {
+        assert!(is_key_var(b"AWS_BEARER_TOKEN_BEDROCK"));
+        assert!(is_key_var(b"AWS_BEARER_TOKEN_"));
+        assert!(!is_key_var(b"AWS_BEARER_TOKEN"));
+        assert!(!is_key_var(b"AWS_REGION"));
+        // Windows names ignore case: `aws_bearer_token_bedrock` is the
+        // same variable there, another one on Unix.
+        assert_eq!(is_key_var(b"aws_bearer_token_bedrock"), cfg!(windows));
     }
 }

@@ -16,12 +16,7 @@ use std::path::Path;
 
 pub fn run(s: &Settings, args: &WriteArgs) -> Result<Outcome> {
     if args.watch {
-        #[cfg(unix)]
         return super::watch::run(s, args);
-        #[cfg(not(unix))]
-        return Err(crate::error::usage(
-            "write --watch is not available on Windows yet: run `bedrock-token write PATH` from a scheduled task",
-        ));
     }
     let entry = provide::bedrock_key(s)?;
     write_if_changed(&args.path, render(&entry, args.format).expose().as_bytes())?;
