@@ -1,0 +1,268 @@
+//! `write PATH --watch` on Windows, run under wine by
+//! scripts/windows-tests.sh: a file that always holds a live key,
+//! `--on-change` through `cmd.exe /C` without the key in its environment,
+//! a directory at PATH refused at start, and recovery from a failing
+//! credential source. The renewal logic itself is the Unix one (see
+//! tests/watch.rs); these check that it runs, and what differs, here.
+
+#![cfg(windows)]
+
+mod common;
+use common::*;
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::Path;
+use std::process::Child;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The example keys, with the cache in the sandbox (on Windows the default
+/// cache directory comes from the Known Folder API, not from `HOME`).
+fn run(sb: &Sandbox) -> Run {
+    sb.run_static()
+        .env("BEDROCK_TOKEN_CACHE_DIR", sb.cache_dir())
+}
+
+/// A running watcher, killed if a test fails before stopping it.
+struct Watcher {
+    child: Option<Child>,
+}
+
+impl Watcher {
+    fn start(run: Run, path: &Path) -> Watcher {
+        let watcher = Watcher {
+            child: Some(run.spawn()),
+        };
+        wait_for(Duration::from_secs(30), "the first key", || path.exists());
+        watcher
+    }
+
+    /// Ends the watcher and returns what it printed.
+    fn stop(mut self) -> Out {
+        let mut child = self.child.take().unwrap();
+        let started = Instant::now();
+        let _ = child.kill();
+        Out::from(child.wait_with_output().unwrap(), started.elapsed())
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[track_caller]
+fn wait_for(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(Instant::now() < deadline, "waited {limit:?} for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn now_secs() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+/// The file's key. A reader on Windows can meet the instant of a replace
+/// (a sharing violation): it tries again, as a consumer would.
+#[track_caller]
+fn read_key(path: &Path) -> String {
+    let mut tries = 0;
+    loop {
+        match fs::read_to_string(path) {
+            Ok(key) => {
+                assert!(key.starts_with("bedrock-api-key-"), "not a key: {key:?}");
+                return key;
+            }
+            Err(e) if tries < 20 => {
+                tries += 1;
+                eprintln!("read {}: {e}; again", path.display());
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => panic!("read {}: {e}", path.display()),
+        }
+    }
+}
+
+fn rewrites(stderr: &str) -> usize {
+    stderr
+        .lines()
+        .filter(|l| l.contains(" wrote ") || l.contains(" renewed "))
+        .count()
+}
+
+#[test]
+fn the_file_always_holds_a_live_key_and_the_hook_runs_after_each_rewrite() {
+    let sb = Sandbox::new();
+    let dir = sb.path("out");
+    fs::create_dir(&dir).unwrap();
+    let key = dir.join("key");
+    let changes = sb.path("changes");
+    let envs = sb.path("envs");
+    // cmd.exe: count the runs, record the environment, and say so on
+    // stdout (which the watcher sends to its stderr).
+    let hook = format!(
+        r#"echo changed>>"{}"& set>>"{}"& echo hook ran"#,
+        changes.display(),
+        envs.display()
+    );
+    let watcher = Watcher::start(
+        run(&sb)
+            // Inherited: the hook must not see it.
+            .env("AWS_BEARER_TOKEN_BEDROCK", "bedrock-api-key-inherited")
+            .args(["--duration", "6s", "--min-remaining", "3s", "write"])
+            .arg(&key)
+            .args(["--watch", "--on-change", &hook]),
+        &key,
+    );
+    let mut seen = BTreeSet::new();
+    let mut least = f64::MAX;
+    let until = Instant::now() + Duration::from_secs(12);
+    while Instant::now() < until {
+        let token = read_key(&key);
+        let left = expires_at(&token) as f64 - now_secs();
+        least = least.min(left);
+        seen.insert(token);
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let out = watcher.stop();
+    eprintln!("least left: {least:.1}s; {} keys", seen.len());
+    // Renewed with 4 s left (3 s and a 2 s margin, in whole seconds):
+    // never below --min-remaining, give or take a slow wine.
+    assert!(least > 2.0, "the key had only {least:.1}s left");
+    assert_eq!(out.stdout, "", "nothing on stdout");
+    assert!(!out.stderr.contains("bedrock-api-key-"), "a key on stderr");
+    assert!(seen.len() >= 3, "{} keys in 12 s", seen.len());
+    let written = rewrites(&out.stderr);
+    assert!(
+        written >= seen.len(),
+        "{written} rewrites logged:\n{}",
+        out.stderr
+    );
+    // Each rewrite's line is followed by its hook's output, before the
+    // next rewrite; the last hook may have been cut short by the kill.
+    let mut pending = false;
+    let mut hooks = 0;
+    for line in out.stderr.lines() {
+        if line.contains(" wrote ") || line.contains(" renewed ") {
+            assert!(!pending, "a rewrite without its hook:\n{}", out.stderr);
+            pending = true;
+        } else if line.trim_end() == "hook ran" {
+            assert!(pending, "a hook without a rewrite:\n{}", out.stderr);
+            pending = false;
+            hooks += 1;
+        }
+    }
+    assert!(hooks + 1 >= written, "{hooks} hooks:\n{}", out.stderr);
+    let counted = runs(&changes.to_path_buf());
+    assert!(counted == hooks || counted == hooks + 1, "{counted} runs");
+    // cmd.exe's `set` listed the hook's environment: ours, without the key
+    // (names in any case: Windows ignores it).
+    let env = fs::read_to_string(&envs).unwrap();
+    assert!(env.contains("AWS_REGION=us-east-1"), "{env}");
+    assert!(!env.contains("bedrock-api-key-"), "{env}");
+    assert!(
+        !env.to_ascii_uppercase().contains("AWS_BEARER_TOKEN_"),
+        "{env}"
+    );
+    // The file still holds a whole key, with no temp file beside it.
+    read_key(&key);
+    let others: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "key")
+        .collect();
+    assert_eq!(others, Vec::<String>::new());
+}
+
+#[test]
+fn a_directory_at_path_is_refused_at_start() {
+    let sb = Sandbox::new();
+    let dir = sb.path("a-dir");
+    fs::create_dir(&dir).unwrap();
+    let out = run(&sb)
+        .arg("write")
+        .arg(&dir)
+        .args(["--watch", "--on-change", "echo never"])
+        .output();
+    out.assert_fails(1, &["is not a regular file", "a directory"]);
+    assert!(!out.stderr.contains("never"), "{}", out.stderr);
+    assert!(dir.is_dir());
+    // --on-change means nothing without --watch.
+    run(&sb)
+        .args(["write", "k", "--on-change", "echo x"])
+        .output()
+        .assert_fails(2, &["--watch"]);
+}
+
+#[test]
+fn a_failing_credential_source_keeps_the_old_key_and_recovers() {
+    let sb = Sandbox::new();
+    let down = sb.path("down");
+    let expires = time::OffsetDateTime::now_utc() + time::Duration::hours(2);
+    let expires = expires
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let script = sb.write(
+        "bin/flaky.cmd",
+        &format!(
+            "@echo off\r\nif exist \"{}\" (\r\n  echo the source is down 1>&2\r\n  exit /b 1\r\n)\r\necho {{\"Version\":1,\"AccessKeyId\":\"ASIAFLAKYEXAMPLE0001\",\"SecretAccessKey\":\"s\",\"SessionToken\":\"t\",\"Expiration\":\"{expires}\"}}\r\n",
+            down.display()
+        ),
+    );
+    sb.config(&format!(
+        "[profile flaky]\nregion = us-east-1\ncredential_process = \"{}\"\n",
+        script.display()
+    ));
+    let key = sb.path("key");
+    let watcher = Watcher::start(
+        sb.run()
+            .env("BEDROCK_TOKEN_CACHE_DIR", sb.cache_dir())
+            .args(["-p", "flaky", "--duration", "4s", "--min-remaining", "1s"])
+            .arg("write")
+            .arg(&key)
+            .arg("--watch"),
+        &key,
+    );
+    let first = read_key(&key);
+    fs::write(&down, "").unwrap();
+    // Down until well after the key expired: the file keeps a whole key
+    // throughout (the first, or one renewal made before the marker took
+    // effect).
+    let outage = Instant::now() + Duration::from_secs(10);
+    let mut held = BTreeSet::new();
+    while Instant::now() < outage {
+        held.insert(read_key(&key));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    fs::remove_file(&down).unwrap();
+    assert!(held.len() <= 2, "{} keys during the outage", held.len());
+    let stale = read_key(&key);
+    assert!(expires_at(&stale) < now_secs() as i64, "expired by now");
+    // The next retry is 4 to 8 s after the last; wine is slow to start
+    // the credential process.
+    wait_for(Duration::from_secs(20), "recovery", || {
+        read_key(&key) != stale
+    });
+    let fresh = read_key(&key);
+    assert_ne!(fresh, first);
+    assert!(expires_at(&fresh) as f64 > now_secs());
+    let out = watcher.stop();
+    assert_eq!(out.stdout, "", "nothing on stdout");
+    out.assert_stderr_mentions(&[
+        "renewal failed (attempt 1)",
+        "renewal failed (attempt 2)",
+        "keeps its key, valid until",
+        "the file is left as is",
+        "next attempt in",
+        "renewed",
+    ]);
+}
