@@ -369,3 +369,13 @@ fn ctrl_c_stops_the_watcher_cleanly() {
         .collect();
     assert_eq!(others, Vec::<String>::new());
 }
+
+/// `setup systemd` is for Linux; on Windows it says what to do instead.
+#[test]
+fn setup_systemd_points_to_task_scheduler() {
+    let sb = Sandbox::new();
+    run(&sb)
+        .args(["setup", "systemd"])
+        .output()
+        .assert_fails(2, &["Task Scheduler", "write PATH --watch"]);
+}

@@ -11,6 +11,11 @@ use anyhow::Result;
 use serde_json::json;
 
 pub fn run(s: &Settings, target: SetupTarget) -> Result<Outcome> {
+    if cfg!(windows) && target == SetupTarget::Systemd {
+        return Err(crate::error::usage(
+            "setup systemd writes a systemd user unit, which Windows has no use for: to keep a key fresh there, have Task Scheduler run `bedrock-token write PATH --watch` at logon",
+        ));
+    }
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "bedrock-token".into());
