@@ -229,11 +229,14 @@ pub struct WriteArgs {
     #[arg(long, value_enum, default_value_t = FileFormat::Text)]
     pub format: FileFormat,
     /// Keep running: renew the key before it has less than --min-remaining
-    /// left and rewrite the file, until SIGTERM or SIGINT (SIGHUP renews now)
+    /// left and rewrite the file, until SIGTERM or SIGINT (SIGHUP renews
+    /// now); on Windows until Ctrl-C, Ctrl-Break, the console closing,
+    /// logoff or shutdown (no renew-now there)
     #[arg(long)]
     pub watch: bool,
-    /// With --watch, run `sh -c CMD` after each rewrite (the key is not in
-    /// its arguments or environment); its failure is logged, not fatal
+    /// With --watch, run CMD after each rewrite: `sh -c CMD` on Unix, `cmd
+    /// /C CMD` on Windows (the key is not in its arguments or environment);
+    /// its failure is logged, not fatal
     #[arg(long, value_name = "CMD", requires = "watch")]
     pub on_change: Option<String>,
 }
@@ -274,7 +277,7 @@ pub enum SetupTarget {
     Powershell,
     /// A long-term key (`key create --write`) handed to consumers without a shell history
     LongTermKey,
-    /// A systemd user unit running `write --watch`
+    /// A systemd user unit running `write --watch` (Linux; on Windows use Task Scheduler)
     Systemd,
     /// A pod's sidecar container running `write --watch` into a shared emptyDir
     Kubernetes,
