@@ -12,11 +12,9 @@ mod common;
 use common::*;
 use std::path::Path;
 
-/// The example keys, with the cache in the sandbox: on Windows the default
-/// cache directory comes from the Known Folder API, not from `HOME`.
+/// The example keys (the sandbox points the cache into itself).
 fn run(sb: &Sandbox) -> Run {
     sb.run_static()
-        .env("BEDROCK_TOKEN_CACHE_DIR", sb.cache_dir())
 }
 
 /// Gives `path` the security descriptor in `sddl`, as `icacls` would.
@@ -224,28 +222,11 @@ fn a_symlinked_entry_is_never_followed() {
 #[test]
 fn a_stampede_of_parallel_callers_signs_once() {
     let sb = Sandbox::new();
-    let count = sb.path("runs");
-    let expires = time::OffsetDateTime::now_utc() + time::Duration::hours(2);
-    let expires = expires
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
-    // `ping -n 2` waits a second: the callers overlap.
-    let script = sb.write(
-        "bin/creds.cmd",
-        &format!(
-            "@echo off\r\necho run>>\"{}\"\r\nping -n 2 127.0.0.1 >nul\r\necho {{\"Version\":1,\"AccessKeyId\":\"ASIACOUNTINGEXAMPLE1\",\"SecretAccessKey\":\"countsecret\",\"SessionToken\":\"counttoken\",\"Expiration\":\"{expires}\"}}\r\n",
-            count.display()
-        ),
-    );
-    // Double quotes, as `setup aws-config` writes a path on Windows.
-    sb.config(&format!(
-        "[profile slow]\nregion = us-east-1\ncredential_process = \"{}\"\n",
-        script.display()
-    ));
+    // The script waits a second: the callers overlap.
+    let count = counting_profile(&sb, "1", 7200);
     let callers: Vec<_> = (0..6)
         .map(|_| {
             sb.run()
-                .env("BEDROCK_TOKEN_CACHE_DIR", sb.cache_dir())
                 .args(["--profile", "slow", "--duration", "1h"])
                 .spawn()
         })
@@ -284,10 +265,7 @@ fn the_aws_config_snippet_survives_a_path_with_a_space() {
         "[dev]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"
     ));
     sb.config("[profile dev]\nregion = us-east-1\n");
-    let ours = |sb: &Sandbox| {
-        sb.command(&exe)
-            .env("BEDROCK_TOKEN_CACHE_DIR", sb.cache_dir())
-    };
+    let ours = |sb: &Sandbox| sb.command(&exe);
     let snippet = ours(&sb)
         .args(["--profile", "dev", "setup", "aws-config"])
         .ok();
@@ -447,7 +425,6 @@ fn the_recursion_guard_fires_through_cmd() {
     ));
     let out = sb
         .run()
-        .env("BEDROCK_TOKEN_CACHE_DIR", sb.cache_dir())
         .args(["credential-process", "--profile", "loop"])
         .output();
     out.assert_fails(1, &["recursion", "profile loop"]);
