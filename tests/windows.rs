@@ -511,3 +511,33 @@ fn login_runs_once_for_parallel_interactive_callers_with_output_on_stderr() {
     }
     assert_eq!(runs(&log), 2, "one more login for four parallel callers");
 }
+
+/// cmd.exe expands `%NAME%` even between double quotes: a binary under a
+/// path holding `%` gets its snippets, and a warning saying why they may
+/// break.
+#[test]
+fn setup_warns_of_a_percent_sign_in_the_binarys_path() {
+    let sb = Sandbox::new();
+    let dir = sb.path("50%off");
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = dir.join("bedrock-token.exe");
+    std::fs::copy(bin(), &exe).unwrap();
+    let stub = Path::new(bin()).with_file_name("bcryptprimitives.dll");
+    if stub.exists() {
+        std::fs::copy(&stub, dir.join("bcryptprimitives.dll")).unwrap();
+    }
+    let out = sb
+        .command(&exe)
+        .static_creds()
+        .args(["setup", "aws-config"])
+        .output();
+    out.assert_code(0);
+    assert!(
+        out.stdout.contains("credential_process = \""),
+        "{}",
+        out.stdout
+    );
+    out.assert_stderr_mentions(&["holds '%'", "cmd.exe"]);
+    // Without one, setup says nothing on stderr.
+    run(&sb).args(["setup", "aws-config"]).ok();
+}
