@@ -541,3 +541,33 @@ fn setup_warns_of_a_percent_sign_in_the_binarys_path() {
     // Without one, setup says nothing on stderr.
     run(&sb).args(["setup", "aws-config"]).ok();
 }
+
+/// The AWS CLI installed by pip is `aws.cmd`, which `Command` alone does
+/// not find: the login runs through `cmd.exe /C`.
+#[test]
+fn login_runs_an_aws_cli_that_is_a_cmd_script() {
+    let Some((sb, log, _)) = sso_sandbox() else {
+        return;
+    };
+    let bin_dir = sb.path("pip-scripts");
+    sb.write(
+        "pip-scripts\\aws.cmd",
+        &format!(
+            "@echo off\r\necho LOGIN OUTPUT %*\r\necho run>>\"{}\"\r\n",
+            log.display()
+        ),
+    );
+    let mut path = std::ffi::OsString::from(bin_dir.as_os_str());
+    path.push(";");
+    path.push(std::env::var_os("PATH").unwrap_or_default());
+    let out = run(&sb)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("PATH", &path)
+        .env("CLAUDE_HELPER_CONTEXT", "interactive")
+        .args(["--login", "-p", "corp"])
+        .output();
+    // The stand-in renews nothing, so the retry fails too.
+    out.assert_fails(1, &["LOGIN OUTPUT sso login --profile corp"]);
+    assert_eq!(runs(&log), 1);
+}
