@@ -51,6 +51,12 @@ if ! has_processprng; then
     done
 fi
 
+# A stand-in `aws.exe` for the `--login` tests (Rust's Command finds only
+# .exe files on PATH, so a .cmd script cannot play the AWS CLI).
+mkdir -p "$target_dir/$target/debug/fake-aws"
+x86_64-w64-mingw32-gcc -O2 -o "$target_dir/$target/debug/fake-aws/aws.exe" \
+    scripts/windows/fake-aws.c
+
 # The prefix is created once, before the tests race to do it; then one
 # wineserver serves the whole run (starting one per test binary costs
 # seconds).

@@ -470,7 +470,25 @@ fn parse_var_name(s: &str) -> Result<String, String> {
     let upper = s.to_ascii_uppercase();
     let dangerous = upper.starts_with("LD_")
         || upper.starts_with("DYLD_")
-        || ["PATH", "IFS", "HOME", "SHELL", "ENV", "BASH_ENV", "PS4"].contains(&upper.as_str())
+        || [
+            "PATH",
+            "IFS",
+            "HOME",
+            "SHELL",
+            "ENV",
+            "BASH_ENV",
+            "PS4",
+            // Windows: which programs run and how, and where a user's files are.
+            "PATHEXT",
+            "COMSPEC",
+            "SYSTEMROOT",
+            "WINDIR",
+            "USERPROFILE",
+            "APPDATA",
+            "LOCALAPPDATA",
+            "PSMODULEPATH",
+        ]
+        .contains(&upper.as_str())
         || (upper.starts_with("AWS_") && !upper.starts_with("AWS_BEARER_TOKEN_"));
     if dangerous {
         return Err(format!(

@@ -86,16 +86,7 @@ pub fn with_login(
     ui::note(&format!(
         "the login session has expired; running: {command}"
     ));
-    let mut words = command.split_whitespace();
-    let program = words.next().unwrap_or("aws");
-    // The login command talks to the user on stderr; our stdout stays clean.
-    let mut child = Command::new(program)
-        .args(words)
-        .stdin(Stdio::inherit())
-        .stdout(std::io::stderr())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .with_context(|| format!("could not run {command}"))?;
+    let mut child = spawn_login(&command).with_context(|| format!("could not run {command}"))?;
     let status =
         wait_bounded(&mut child, timeout).with_context(|| format!("could not run {command}"))?;
     let Some(status) = status else {
@@ -114,6 +105,31 @@ pub fn with_login(
     }
     drop(lock);
     resolve()
+}
+
+/// Starts the login command, talking to the user on stderr: our stdout
+/// stays clean. On Windows, where `Command` finds only `.exe` files on
+/// PATH, an AWS CLI installed by pip (`aws.cmd`) runs through `cmd.exe /C`;
+/// the command's words are `aws`, a subcommand and a profile name the SDK
+/// accepts, nothing cmd.exe would expand.
+fn spawn_login(command: &str) -> std::io::Result<Child> {
+    let start = |program: &str, args: &mut dyn Iterator<Item = &str>| {
+        Command::new(program)
+            .args(args)
+            .stdin(Stdio::inherit())
+            .stdout(std::io::stderr())
+            .stderr(Stdio::inherit())
+            .spawn()
+    };
+    let mut words = command.split_whitespace();
+    let program = words.next().unwrap_or("aws");
+    match start(program, &mut words) {
+        Err(e) if cfg!(windows) && e.kind() == std::io::ErrorKind::NotFound => start(
+            "cmd.exe",
+            &mut ["/C"].into_iter().chain(command.split_whitespace()),
+        ),
+        other => other,
+    }
 }
 
 /// The child's exit status, or `None` if it is still running after `limit`.

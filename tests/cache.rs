@@ -1,17 +1,22 @@
 //! The on-disk cache: one signing per key under a lock, reuse while fresh,
 //! atomic replacement, and every kind of bad entry or directory survived.
 
-// Runs Unix tools (sh scripts, Python peers) or checks modes and signals.
-#![cfg(unix)]
+// Tests that need Unix tools (sh, ulimit, tmpfs), modes or Unix symlinks
+// are `#[cfg(unix)]`; the rest run under wine too (tests/windows.rs has the
+// Windows versions of those checks).
 
 mod common;
 use common::*;
 use std::fs;
+#[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
+#[cfg(unix)]
 use std::path::PathBuf;
+#[cfg(unix)]
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+#[cfg(unix)]
 fn stampede(sb: &Sandbox, n: usize) -> Vec<Out> {
     let started = Instant::now();
     let children: Vec<_> = (0..n)
@@ -23,6 +28,7 @@ fn stampede(sb: &Sandbox, n: usize) -> Vec<Out> {
         .collect()
 }
 
+#[cfg(unix)]
 #[test]
 fn a_stampede_on_an_empty_cache_signs_once() {
     let sb = Sandbox::new();
@@ -37,6 +43,7 @@ fn a_stampede_on_an_empty_cache_signs_once() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn a_stampede_on_an_expired_entry_signs_once_more() {
     let sb = Sandbox::new();
@@ -92,6 +99,7 @@ fn a_killed_lock_holder_leaves_no_partial_entry_and_frees_the_lock() {
     serde_json::from_str::<serde_json::Value>(&text).expect("whole entry");
 }
 
+#[cfg(unix)]
 #[test]
 fn readers_never_see_a_torn_entry_while_a_writer_refreshes() {
     let sb = Sandbox::new();
@@ -186,6 +194,7 @@ fn bad_entries_are_misses_and_are_rewritten() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn modes_hold_under_umask_000() {
     let sb = Sandbox::new();
@@ -197,6 +206,7 @@ fn modes_hold_under_umask_000() {
     }
 }
 
+#[cfg(unix)]
 #[test]
 fn symlinks_are_never_followed() {
     // A symlinked entry.
@@ -249,6 +259,7 @@ fn symlinks_are_never_followed() {
     assert!(out.stderr.contains("is a symbolic link"), "{}", out.stderr);
 }
 
+#[cfg(unix)]
 #[test]
 fn a_dir_open_to_others_is_not_used() {
     // Even with a good entry inside.
@@ -272,6 +283,7 @@ fn a_dir_open_to_others_is_not_used() {
     assert!(entries(&sb).is_empty());
 }
 
+#[cfg(unix)]
 #[test]
 fn no_usable_dir_still_prints_the_key_and_writes_nowhere_else() {
     // A directory that cannot be created, even by root.
@@ -302,6 +314,7 @@ fn no_usable_dir_still_prints_the_key_and_writes_nowhere_else() {
         .assert_fails(2, &["must be an absolute path"]);
 }
 
+#[cfg(unix)]
 fn tree(dir: &std::path::Path) -> Vec<PathBuf> {
     let mut out = vec![];
     for e in fs::read_dir(dir).unwrap().flatten() {
@@ -326,6 +339,8 @@ fn reused_while_fresh_and_regenerated_near_expiry() {
     assert_ne!(first, later, "regenerated once less than 3s remain");
 }
 
+// Exact to the second: the Windows script fixes its expiry when written.
+#[cfg(unix)]
 #[test]
 fn short_credentials_bound_the_cached_expiry() {
     let sb = Sandbox::new();
@@ -401,15 +416,30 @@ fn refresh_and_no_cache() {
     assert_eq!(sb.run_static().ok(), refreshed, "--refresh stores its key");
 }
 
+/// Makes `counting_profile`'s credential_process fail, saying `message`.
+fn break_credentials(sb: &Sandbox, message: &str) {
+    #[cfg(unix)]
+    sb.script("bin/creds", &format!("echo '{message}' >&2; exit 1"));
+    #[cfg(windows)]
+    sb.write(
+        "bin/creds.cmd",
+        &format!("@echo off\r\necho {message} 1>&2\r\nexit /b 1\r\n"),
+    );
+}
+
 #[test]
 fn a_failed_refresh_falls_back_to_a_cached_key_with_life_left() {
     let sb = Sandbox::new();
     counting_profile(&sb, "0", 300); // 5 minutes: below --min-remaining
-    let cached = sb
-        .run()
-        .args(["-p", "slow"])
-        .ok_with(&["key valid for 5m only"]);
-    sb.script("bin/creds", "echo 'vault unreachable' >&2; exit 1");
+    // On Windows the script's expiry is fixed when it is written, a moment
+    // before it runs: 4m59s or 5m.
+    let short = if cfg!(windows) {
+        "only: credentials of profile slow expire"
+    } else {
+        "key valid for 5m only"
+    };
+    let cached = sb.run().args(["-p", "slow"]).ok_with(&[short]);
+    break_credentials(&sb, "vault unreachable");
     let out = sb.run().args(["-p", "slow"]).output();
     out.assert_code(0);
     assert_eq!(out.stdout, cached);
@@ -422,7 +452,7 @@ fn a_failed_refresh_falls_back_to_a_cached_key_with_life_left() {
     let sb = Sandbox::new();
     counting_profile(&sb, "0", 40);
     sb.run().args(["-p", "slow"]).ok_with(&["key valid for"]);
-    sb.script("bin/creds", "exit 1");
+    break_credentials(&sb, "");
     sb.run()
         .args(["-p", "slow"])
         .output()

@@ -3,18 +3,26 @@
 //! numbers, non-UTF-8 values, future file times) never cost the key, hang
 //! or panic. Each case runs the built binary as a user's machine would.
 
-// Runs Unix tools (sh scripts, Python peers) or checks modes and signals.
-#![cfg(unix)]
+// Tests that need Unix tools (sh, ulimit, FIFOs, /dev), modes or Unix
+// symlinks are `#[cfg(unix)]`; the rest run under wine too.
 
 mod common;
 use common::*;
+#[cfg(unix)]
 use std::ffi::OsStr;
 use std::fs;
+#[cfg(unix)]
 use std::os::unix::ffi::OsStrExt;
+#[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::time::Duration;
+#[cfg(unix)]
+use std::{
+    path::PathBuf,
+    process::{Command, Stdio},
+    time::Instant,
+};
 
 const ENV_AKID: &str = "AKIAENVIRONMENTKEY01";
 const DEFAULT_AKID: &str = "AKIADEFAULTPROFILE01";
@@ -161,6 +169,7 @@ fn the_same_region_shares_one_entry_however_it_was_given() {
     only_entry(&sb);
 }
 
+#[cfg(unix)]
 #[test]
 fn unwritable_stderr_never_costs_the_key() {
     let sb = Sandbox::new();
@@ -201,6 +210,7 @@ fn unwritable_stderr_never_costs_the_key() {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("bedrock-api-key-"));
 }
 
+#[cfg(unix)]
 #[test]
 fn closed_standard_descriptors_never_reach_our_files() {
     let sb = Sandbox::new();
@@ -226,6 +236,7 @@ fn closed_standard_descriptors_never_reach_our_files() {
         .assert_fails(1, &["not a Bedrock"]);
 }
 
+#[cfg(unix)]
 #[test]
 fn a_crash_leaves_no_core_with_secrets() {
     let sb = Sandbox::new();
@@ -271,6 +282,7 @@ fn a_crash_leaves_no_core_with_secrets() {
     assert_eq!(cores(&work), 0, "no core file");
 }
 
+#[cfg(unix)]
 #[test]
 fn doctor_and_cache_list_survive_fifos_symlinks_and_huge_files() {
     let sb = Sandbox::new();
@@ -350,6 +362,7 @@ fn durations_and_entry_times_are_bounded() {
     let _ = first;
 }
 
+#[cfg(unix)]
 #[test]
 fn non_utf8_values_are_usage_errors_naming_the_variable() {
     let sb = Sandbox::new();
@@ -410,6 +423,7 @@ fn a_key_as_an_argument_is_refused_without_echoing_it() {
     );
 }
 
+#[cfg(unix)]
 fn mkfifo(path: &Path) {
     let ok = Command::new("mkfifo").arg(path).status().unwrap().success();
     assert!(ok, "mkfifo {}", path.display());
@@ -481,7 +495,7 @@ fn a_profile_that_runs_any_command_for_itself_stops_at_once() {
     let sb = Sandbox::new();
     for command in ["token --format json", "env", "credential-process"] {
         sb.config(&format!(
-            "[profile loop]\nregion = us-east-1\ncredential_process = {} --profile loop {command}\n",
+            "[profile loop]\nregion = us-east-1\ncredential_process = \"{}\" --profile loop {command}\n",
             bin()
         ));
         let out = sb
@@ -496,19 +510,26 @@ fn a_profile_that_runs_any_command_for_itself_stops_at_once() {
         );
     }
     // The marker does not leak into a program we exec afterwards.
-    let out = sb
-        .run_static()
-        .args([
-            "exec",
-            "--",
+    #[cfg(unix)]
+    let (shell, empty) = (
+        [
             "sh",
             "-c",
             "echo \"[${BEDROCK_TOKEN_CREDENTIAL_PROCESS:-}]\"",
-        ])
-        .ok();
-    assert_eq!(out, "[]\n");
+        ],
+        "[]\n",
+    );
+    // cmd leaves an unset variable's reference as it is.
+    #[cfg(windows)]
+    let (shell, empty) = (
+        ["cmd", "/c", "echo [%BEDROCK_TOKEN_CREDENTIAL_PROCESS%]"],
+        "[%BEDROCK_TOKEN_CREDENTIAL_PROCESS%]\r\n",
+    );
+    let out = sb.run_static().arg("exec").arg("--").args(shell).ok();
+    assert_eq!(out, empty);
 }
 
+#[cfg(unix)]
 #[test]
 fn write_replaces_only_a_regular_file() {
     let sb = Sandbox::new();
@@ -571,6 +592,7 @@ fn cache_clear_all_keeps_lock_files_and_covers_login_markers() {
     drop(held);
 }
 
+#[cfg(unix)]
 #[test]
 fn login_waiters_wait_for_the_login_not_the_lock_timeout() {
     let sb = Sandbox::new();
@@ -629,6 +651,9 @@ fn exec_and_env_refuse_variables_that_change_how_programs_run() {
         "HOME",
         "SHELL",
         "AWS_ACCESS_KEY_ID",
+        "ComSpec",
+        "PATHEXT",
+        "USERPROFILE",
     ] {
         sb.run_static()
             .args(["exec", "--var", name, "--", "true"])
@@ -639,21 +664,19 @@ fn exec_and_env_refuse_variables_that_change_how_programs_run() {
             .output()
             .assert_fails(2, &[name]);
     }
+    #[cfg(unix)]
+    let echo = ["sh", "-c", "echo $AWS_BEARER_TOKEN_OTHER"];
+    #[cfg(windows)]
+    let echo = ["cmd", "/c", "echo %AWS_BEARER_TOKEN_OTHER%"];
     let out = sb
         .run_static()
-        .args([
-            "exec",
-            "--var",
-            "AWS_BEARER_TOKEN_OTHER",
-            "--",
-            "sh",
-            "-c",
-            "echo $AWS_BEARER_TOKEN_OTHER",
-        ])
+        .args(["exec", "--var", "AWS_BEARER_TOKEN_OTHER", "--"])
+        .args(echo)
         .ok();
     assert!(out.starts_with("bedrock-api-key-"));
 }
 
+#[cfg(unix)]
 #[test]
 fn a_relative_home_never_puts_the_cache_under_the_working_directory() {
     let sb = Sandbox::new();
@@ -675,6 +698,7 @@ fn a_relative_home_never_puts_the_cache_under_the_working_directory() {
     );
 }
 
+#[cfg(unix)]
 #[test]
 fn entries_open_to_others_or_owned_by_another_user_are_reported() {
     let sb = Sandbox::new();

@@ -12,11 +12,9 @@ mod common;
 use common::*;
 use std::path::Path;
 
-/// The example keys, with the cache in the sandbox: on Windows the default
-/// cache directory comes from the Known Folder API, not from `HOME`.
+/// The example keys (the sandbox points the cache into itself).
 fn run(sb: &Sandbox) -> Run {
     sb.run_static()
-        .env("BEDROCK_TOKEN_CACHE_DIR", sb.cache_dir())
 }
 
 /// Gives `path` the security descriptor in `sddl`, as `icacls` would.
@@ -153,11 +151,45 @@ fn an_entry_open_to_everyone_is_reported_and_not_used() {
     assert_eq!(std::fs::read(&entry).unwrap(), before);
 }
 
-/// A symbolic link in place of an entry is never followed. wine 8 has no
-/// reparse points: CreateSymbolicLinkW reports success and makes nothing,
-/// and a host (Unix) symlink looks like the file it names. So under wine
-/// this test says so and checks nothing; on Windows (developer mode or an
-/// elevated shell) it runs whole.
+/// Puts a symbolic link to `target` at `link`: Windows' own (developer
+/// mode or an elevated shell), else, under wine 8, whose
+/// CreateSymbolicLinkW reports success and makes nothing, a host symlink
+/// made by the host's `ln` (wine runs Unix programs). `None` if neither.
+fn symlink_file(target: &Path, link: &Path) -> Option<()> {
+    if std::os::windows::fs::symlink_file(target, link).is_ok()
+        && std::fs::symlink_metadata(link).is_ok()
+    {
+        return Some(());
+    }
+    let unix = |p: &Path| {
+        let out = std::process::Command::new("winepath")
+            .arg("-u")
+            .arg(p)
+            .output()
+            .ok()?;
+        let path = String::from_utf8(out.stdout).ok()?;
+        Some(path.trim_end().to_owned())
+    };
+    let (target_u, link_u) = (unix(target)?, unix(link)?);
+    // wine starts the Unix program but cannot hand back a handle to wait
+    // on, so the call reports an error; the link is there when it returns.
+    let _ = std::process::Command::new("/bin/ln")
+        .args(["-s", &target_u, &link_u])
+        .status();
+    for _ in 0..50 {
+        if std::fs::symlink_metadata(link).is_ok() {
+            return Some(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    None
+}
+
+/// A symbolic link in place of an entry is never written through, and on
+/// Windows, which sees it as a reparse point, never read either: the key
+/// is made anew and the user told. wine 8 presents a host file symlink as
+/// the plain file it names, so there only the first half is checked: the
+/// file it names is read as a (bad) entry, and left as it was.
 #[test]
 fn a_symlinked_entry_is_never_followed() {
     let sb = Sandbox::new();
@@ -165,16 +197,24 @@ fn a_symlinked_entry_is_never_followed() {
     let entry = only_entry(&sb);
     let target = sb.write("elsewhere.json", "not ours");
     std::fs::remove_file(&entry).unwrap();
-    let made = std::os::windows::fs::symlink_file(&target, &entry);
-    // wine 8 reports success and makes nothing.
-    if made.is_err() || std::fs::symlink_metadata(&entry).is_err() {
-        eprintln!("NOT CHECKED: this system cannot make a symbolic link ({made:?})");
+    if symlink_file(&target, &entry).is_none() {
+        skip_or_fail("this system can make no symbolic link (neither Windows' nor wine's host ln)");
         return;
     }
-    run(&sb)
-        .output()
-        .assert_key(&["not caching", "symbolic link"]);
-    assert_eq!(std::fs::read_to_string(&target).unwrap(), "not ours");
+    let seen_as_link = std::fs::symlink_metadata(&entry)
+        .unwrap()
+        .file_type()
+        .is_symlink();
+    for _ in 0..2 {
+        let out = run(&sb).output();
+        if seen_as_link {
+            out.assert_key(&["not caching", "symbolic link"]);
+        } else {
+            out.assert_code(0);
+            assert!(out.stdout.starts_with("bedrock-api-key-"), "{}", out.stdout);
+        }
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "not ours");
+    }
 }
 
 /// Parallel callers with an empty cache: one runs the (slow)
@@ -182,28 +222,11 @@ fn a_symlinked_entry_is_never_followed() {
 #[test]
 fn a_stampede_of_parallel_callers_signs_once() {
     let sb = Sandbox::new();
-    let count = sb.path("runs");
-    let expires = time::OffsetDateTime::now_utc() + time::Duration::hours(2);
-    let expires = expires
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
-    // `ping -n 2` waits a second: the callers overlap.
-    let script = sb.write(
-        "bin/creds.cmd",
-        &format!(
-            "@echo off\r\necho run>>\"{}\"\r\nping -n 2 127.0.0.1 >nul\r\necho {{\"Version\":1,\"AccessKeyId\":\"ASIACOUNTINGEXAMPLE1\",\"SecretAccessKey\":\"countsecret\",\"SessionToken\":\"counttoken\",\"Expiration\":\"{expires}\"}}\r\n",
-            count.display()
-        ),
-    );
-    // Double quotes, as `setup aws-config` writes a path on Windows.
-    sb.config(&format!(
-        "[profile slow]\nregion = us-east-1\ncredential_process = \"{}\"\n",
-        script.display()
-    ));
+    // The script waits a second: the callers overlap.
+    let count = counting_profile(&sb, "1", 7200);
     let callers: Vec<_> = (0..6)
         .map(|_| {
             sb.run()
-                .env("BEDROCK_TOKEN_CACHE_DIR", sb.cache_dir())
                 .args(["--profile", "slow", "--duration", "1h"])
                 .spawn()
         })
@@ -242,10 +265,7 @@ fn the_aws_config_snippet_survives_a_path_with_a_space() {
         "[dev]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"
     ));
     sb.config("[profile dev]\nregion = us-east-1\n");
-    let ours = |sb: &Sandbox| {
-        sb.command(&exe)
-            .env("BEDROCK_TOKEN_CACHE_DIR", sb.cache_dir())
-    };
+    let ours = |sb: &Sandbox| sb.command(&exe);
     let snippet = ours(&sb)
         .args(["--profile", "dev", "setup", "aws-config"])
         .ok();
@@ -269,4 +289,285 @@ fn the_aws_config_snippet_survives_a_path_with_a_space() {
         "{}",
         doctor.stdout
     );
+}
+
+/// The security descriptor's access list of `path`, in SDDL (`D:P(A;;FA;;;S-1-5-21-...)`).
+fn dacl_sddl(path: &Path) -> String {
+    use std::os::windows::ffi::OsStrExt;
+    use windows_sys::Win32::Foundation::LocalFree;
+    use windows_sys::Win32::Security::Authorization::{
+        ConvertSecurityDescriptorToStringSecurityDescriptorW, GetNamedSecurityInfoW,
+        SDDL_REVISION_1, SE_FILE_OBJECT,
+    };
+    use windows_sys::Win32::Security::DACL_SECURITY_INFORMATION;
+    let name: Vec<u16> = path.as_os_str().encode_wide().chain([0]).collect();
+    // SAFETY: a NUL-terminated path; both buffers are freed after use.
+    unsafe {
+        let mut sd = std::ptr::null_mut();
+        let status = GetNamedSecurityInfoW(
+            name.as_ptr(),
+            SE_FILE_OBJECT,
+            DACL_SECURITY_INFORMATION,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            &mut sd,
+        );
+        assert_eq!(status, 0, "{}", path.display());
+        let mut text = std::ptr::null_mut();
+        let ok = ConvertSecurityDescriptorToStringSecurityDescriptorW(
+            sd,
+            SDDL_REVISION_1,
+            DACL_SECURITY_INFORMATION,
+            &mut text,
+            std::ptr::null_mut(),
+        );
+        assert_ne!(ok, 0);
+        let len = (0..).take_while(|&i| *text.add(i) != 0).count();
+        let sddl = String::from_utf16_lossy(std::slice::from_raw_parts(text, len));
+        LocalFree(text as _);
+        LocalFree(sd);
+        sddl
+    }
+}
+
+/// Private as the module `platform::windows` defines it: every grant is to
+/// the user running the tests, `SYSTEM` or `Administrators`. (wine 8
+/// ignores the security descriptor given at creation and derives one from
+/// the Unix mode, user and SYSTEM; a real Windows keeps ours, which grants
+/// the user alone.)
+#[track_caller]
+fn assert_private(path: &Path) {
+    let sddl = dacl_sddl(path);
+    let grants: Vec<&str> = sddl
+        .split('(')
+        .skip(1)
+        .map(|ace| ace.trim_end_matches(')'))
+        .collect();
+    assert!(!grants.is_empty(), "an access list: {sddl}");
+    for ace in grants {
+        let sid = ace.rsplit(';').next().unwrap();
+        assert!(
+            !ace.starts_with("A;") || sid == "SY" || sid == "BA" || sid.starts_with("S-1-5-21-"),
+            "{} grants {sid}: {sddl}",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn write_makes_private_files_rewrites_only_on_change_and_replaces_only_files() {
+    let sb = Sandbox::new();
+    let key = run(&sb).ok();
+    let path = sb.path("out\\key.txt");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    run(&sb).arg("write").arg(&path).ok();
+    let key = key.trim_end();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), key, "the bare key");
+    assert_private(&path);
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    run(&sb).arg("write").arg(&path).ok();
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().modified().unwrap(),
+        modified,
+        "an unchanged file is not rewritten"
+    );
+    // A file others can read is replaced by a private one, same key.
+    set_security(&path, OPEN_TO_EVERYONE);
+    run(&sb).arg("write").arg(&path).ok();
+    assert_private(&path);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), key);
+    // JSON and dotenv, as on Unix.
+    let json = sb.path("out\\key.json");
+    run(&sb).args(["write", "--format", "json"]).arg(&json).ok();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["token"], key);
+    // A directory in the way is refused, untouched, nothing on stdout.
+    let dir = sb.path("out\\taken");
+    std::fs::create_dir_all(dir.join("inside")).unwrap();
+    let out = run(&sb).arg("write").arg(&dir).output();
+    out.assert_fails(1, &["is not a regular file", "directory"]);
+    assert!(dir.join("inside").is_dir());
+    let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temp files left: {leftovers:?}");
+}
+
+#[test]
+fn credential_process_prints_version_1_json() {
+    let sb = Sandbox::new();
+    let out = run(&sb)
+        .env("AWS_SESSION_TOKEN", "SESSIONEXAMPLE+/=")
+        .arg("credential-process")
+        .ok();
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["Version"], 1);
+    assert_eq!(v["AccessKeyId"], AKID);
+    assert_eq!(v["SecretAccessKey"], SECRET);
+    assert_eq!(v["SessionToken"], "SESSIONEXAMPLE+/=");
+}
+
+/// A profile whose credential_process is bedrock-token itself, for that
+/// profile: the SDK runs it through `cmd.exe /C`, the marker crosses, and
+/// the inner call refuses instead of looping.
+#[test]
+fn the_recursion_guard_fires_through_cmd() {
+    let sb = Sandbox::new();
+    sb.config(&format!(
+        "[profile loop]\nregion = us-east-1\ncredential_process = \"{}\" credential-process --profile loop\n",
+        bin()
+    ));
+    let out = sb
+        .run()
+        .args(["credential-process", "--profile", "loop"])
+        .output();
+    out.assert_fails(1, &["recursion", "profile loop"]);
+    assert!(out.elapsed.as_secs() < 20, "{:?}", out.elapsed);
+}
+
+/// An SSO profile whose session has expired (no token cached), and the
+/// stand-in `aws.exe` (scripts/windows/fake-aws.c) first on PATH.
+fn sso_sandbox() -> Option<(Sandbox, std::path::PathBuf, std::ffi::OsString)> {
+    let fake = Path::new(bin()).with_file_name("fake-aws");
+    if !fake.join("aws.exe").is_file() {
+        skip_or_fail("no fake-aws\\aws.exe beside the binary: run scripts/windows-tests.sh");
+        return None;
+    }
+    let sb = Sandbox::new();
+    sb.config(
+        "[profile corp]\nregion = us-east-1\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Dev\n\
+         [sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n",
+    );
+    let log = sb.path("aws-runs.txt");
+    let mut path = std::ffi::OsString::from(fake.as_os_str());
+    path.push(";");
+    path.push(std::env::var_os("PATH").unwrap_or_default());
+    Some((sb, log, path))
+}
+
+/// Without a console (the tests' pipes) and without
+/// `CLAUDE_HELPER_CONTEXT=interactive`, nobody can answer a browser: the
+/// call fails at once with the command to run, and no login starts.
+#[test]
+fn a_caller_without_a_console_fails_fast_with_the_login_command() {
+    let Some((sb, log, path)) = sso_sandbox() else {
+        return;
+    };
+    for ctx in [None, Some("non-interactive")] {
+        let mut call = run(&sb)
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env("PATH", &path)
+            .env("FAKE_AWS_LOG", &log)
+            .args(["--login", "-p", "corp"]);
+        if let Some(ctx) = ctx {
+            call = call.env("CLAUDE_HELPER_CONTEXT", ctx);
+        }
+        let out = call.output();
+        out.assert_fails(1, &["aws sso login --profile corp"]);
+        assert!(out.elapsed.as_secs() < 10, "{:?}", out.elapsed);
+    }
+    assert!(!log.exists(), "no login was started without a person");
+}
+
+/// With a person at the terminal, `--login` runs the login once, its
+/// output on our stderr, then retries once; parallel callers share it.
+#[test]
+fn login_runs_once_for_parallel_interactive_callers_with_output_on_stderr() {
+    let Some((sb, log, path)) = sso_sandbox() else {
+        return;
+    };
+    // wine starts a process in a few hundred milliseconds: the login lasts
+    // long enough for all the callers to start while it runs.
+    let call = || {
+        run(&sb)
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env("PATH", &path)
+            .env("FAKE_AWS_LOG", &log)
+            .env("FAKE_AWS_SLEEP_MS", "4000")
+            .env("CLAUDE_HELPER_CONTEXT", "interactive")
+            .args(["--login", "-p", "corp"])
+    };
+    // The stand-in renews nothing, so the retry fails too.
+    call().output().assert_fails(
+        1,
+        &[
+            "running: aws sso login --profile corp",
+            "LOGIN OUTPUT sso login --profile corp",
+        ],
+    );
+    assert_eq!(runs(&log), 1, "one login, one retry");
+    let callers: Vec<_> = (0..4).map(|_| call().spawn()).collect();
+    for c in callers {
+        let out = Out::from(c.wait_with_output().unwrap(), std::time::Duration::ZERO);
+        out.assert_fails(1, &["aws sso login --profile corp"]);
+    }
+    assert_eq!(runs(&log), 2, "one more login for four parallel callers");
+}
+
+/// cmd.exe expands `%NAME%` even between double quotes: a binary under a
+/// path holding `%` gets its snippets, and a warning saying why they may
+/// break.
+#[test]
+fn setup_warns_of_a_percent_sign_in_the_binarys_path() {
+    let sb = Sandbox::new();
+    let dir = sb.path("50%off");
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = dir.join("bedrock-token.exe");
+    std::fs::copy(bin(), &exe).unwrap();
+    let stub = Path::new(bin()).with_file_name("bcryptprimitives.dll");
+    if stub.exists() {
+        std::fs::copy(&stub, dir.join("bcryptprimitives.dll")).unwrap();
+    }
+    let out = sb
+        .command(&exe)
+        .static_creds()
+        .args(["setup", "aws-config"])
+        .output();
+    out.assert_code(0);
+    assert!(
+        out.stdout.contains("credential_process = \""),
+        "{}",
+        out.stdout
+    );
+    out.assert_stderr_mentions(&["holds '%'", "cmd.exe"]);
+    // Without one, setup says nothing on stderr.
+    run(&sb).args(["setup", "aws-config"]).ok();
+}
+
+/// The AWS CLI installed by pip is `aws.cmd`, which `Command` alone does
+/// not find: the login runs through `cmd.exe /C`.
+#[test]
+fn login_runs_an_aws_cli_that_is_a_cmd_script() {
+    let Some((sb, log, _)) = sso_sandbox() else {
+        return;
+    };
+    let bin_dir = sb.path("pip-scripts");
+    sb.write(
+        "pip-scripts\\aws.cmd",
+        &format!(
+            "@echo off\r\necho LOGIN OUTPUT %*\r\necho run>>\"{}\"\r\n",
+            log.display()
+        ),
+    );
+    let mut path = std::ffi::OsString::from(bin_dir.as_os_str());
+    path.push(";");
+    path.push(std::env::var_os("PATH").unwrap_or_default());
+    let out = run(&sb)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("PATH", &path)
+        .env("CLAUDE_HELPER_CONTEXT", "interactive")
+        .args(["--login", "-p", "corp"])
+        .output();
+    // The stand-in renews nothing, so the retry fails too.
+    out.assert_fails(1, &["LOGIN OUTPUT sso login --profile corp"]);
+    assert_eq!(runs(&log), 1);
 }

@@ -47,6 +47,13 @@ pub fn run(s: &Settings, target: SetupTarget) -> Result<Outcome> {
     } else {
         command_word(&exe)
     };
+    // cmd.exe, which runs these lines on Windows, expands `%NAME%` even
+    // between double quotes, and nothing escapes it there.
+    if cfg!(windows) && exe.contains('%') {
+        crate::ui::warn(&format!(
+            "{exe} holds '%', which cmd.exe may expand when it runs these lines: install bedrock-token under a path without '%'"
+        ));
+    }
     let helper = |args: &str| format!("{exe_word} {args} --profile {}", command_word(profile));
     // A file for opencode to read the key from.
     let key_file = if cfg!(windows) {

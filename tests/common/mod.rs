@@ -85,12 +85,16 @@ impl Sandbox {
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .current_dir(self.dir.path());
         // Windows programs need their system directory (cmd.exe, sockets)
-        // and a temp directory.
+        // and a temp directory. Their default cache directory comes from
+        // the Known Folder API, not from HOME: point it into the sandbox.
         #[cfg(windows)]
-        for var in ["SystemRoot", "windir", "TEMP", "TMP"] {
-            if let Some(v) = std::env::var_os(var) {
-                cmd.env(var, v);
+        {
+            for var in ["SystemRoot", "windir", "TEMP", "TMP"] {
+                if let Some(v) = std::env::var_os(var) {
+                    cmd.env(var, v);
+                }
             }
+            cmd.env("BEDROCK_TOKEN_CACHE_DIR", self.cache_dir());
         }
         Run { cmd, stdin: None }
     }
@@ -142,6 +146,31 @@ echo '{{"Version":1,"AccessKeyId":"ASIACOUNTINGEXAMPLE1","SecretAccessKey":"coun
     );
     sb.config(&format!(
         "[profile slow]\nregion = us-east-1\ncredential_process = {}\n",
+        script.display()
+    ));
+    count
+}
+
+/// The same on Windows: a `.cmd` script; `ping -n` waits (whole seconds),
+/// and the expiry is fixed when the profile is made.
+#[cfg(windows)]
+pub fn counting_profile(sb: &Sandbox, sleep: &str, expires_in: u64) -> PathBuf {
+    let count = sb.path("runs");
+    let expires = time::OffsetDateTime::now_utc() + time::Duration::seconds(expires_in as i64);
+    let expires = expires
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let wait: u64 = sleep.parse().unwrap_or(0);
+    let script = sb.write(
+        "bin/creds.cmd",
+        &format!(
+            "@echo off\r\necho run>>\"{}\"\r\nping -n {} 127.0.0.1 >nul\r\necho {{\"Version\":1,\"AccessKeyId\":\"ASIACOUNTINGEXAMPLE1\",\"SecretAccessKey\":\"countsecret\",\"SessionToken\":\"counttoken\",\"Expiration\":\"{expires}\"}}\r\n",
+            count.display(),
+            wait + 1
+        ),
+    );
+    sb.config(&format!(
+        "[profile slow]\nregion = us-east-1\ncredential_process = \"{}\"\n",
         script.display()
     ));
     count
