@@ -56,6 +56,9 @@ fi
 mkdir -p "$target_dir/$target/debug/fake-aws"
 x86_64-w64-mingw32-gcc -O2 -o "$target_dir/$target/debug/fake-aws/aws.exe" \
     scripts/windows/fake-aws.c
+# Ctrl-C for the tests of exec and write --watch (scripts/windows/console.c).
+x86_64-w64-mingw32-gcc -O2 -o "$target_dir/$target/debug/console.exe" \
+    scripts/windows/console.c
 
 # The prefix is created once, before the tests race to do it; then one
 # wineserver serves the whole run (starting one per test binary costs

@@ -571,3 +571,34 @@ fn login_runs_an_aws_cli_that_is_a_cmd_script() {
     out.assert_fails(1, &["LOGIN OUTPUT sso login --profile corp"]);
     assert_eq!(runs(&log), 1);
 }
+
+/// Ctrl-C at the console reaches every process on it: the program `exec`
+/// runs handles it (here by exiting 42), and we, who ignore it, outlive it
+/// and exit with its code. Had Ctrl-C ended us first, the exit code would
+/// be STATUS_CONTROL_C_EXIT.
+#[test]
+fn ctrl_c_reaches_the_exec_child_and_we_exit_with_its_code() {
+    use std::io::BufRead;
+    use std::os::windows::process::CommandExt;
+    let Some(console) = console_tool() else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let mut call = run(&sb)
+        .arg("exec")
+        .arg("--")
+        .arg(&console)
+        .args(["wait", "30"]);
+    call.cmd.creation_flags(CREATE_NEW_CONSOLE);
+    let mut child = call.spawn();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert_eq!(line.trim_end(), "waiting", "the child runs");
+    let started = std::time::Instant::now();
+    send_ctrl_c(&console, child.id());
+    let out = Out::from(child.wait_with_output().unwrap(), started.elapsed());
+    out.assert_code(42);
+    assert!(out.elapsed.as_secs() < 10, "{:?}", out.elapsed);
+    assert_eq!(out.stderr, "", "nothing on stderr");
+}

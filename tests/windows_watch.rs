@@ -267,57 +267,6 @@ fn a_failing_credential_source_keeps_the_old_key_and_recovers() {
     ]);
 }
 
-/// The environment variable that makes [`ctrl_c_helper`] act: the process
-/// id of the watcher to send Ctrl-C to.
-const CTRL_C_PID: &str = "BEDROCK_TOKEN_TEST_CTRL_C_PID";
-
-/// Sends Ctrl-C to `child`, which must have a console of its own
-/// (CREATE_NEW_CONSOLE), from a helper process: this test binary again,
-/// running [`ctrl_c_helper`]. A console control event reaches only the
-/// processes attached to a console, and attaching means first leaving
-/// ours, which under wine takes this process's standard handles (the test
-/// harness's output) with it: the helper gives up its own instead.
-#[track_caller]
-fn ctrl_c(child: &Child) {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", "ctrl_c_helper", "--nocapture"])
-        .env(CTRL_C_PID, child.id().to_string())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "the Ctrl-C helper failed: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// Not a test of its own: the helper process of [`ctrl_c`]. Attaches to
-/// the watcher's console, ignores Ctrl-C itself, and sends it to every
-/// process on that console (the watcher, and a hook it may be running).
-/// Its exit code says whether the event was sent; its output is lost once
-/// it leaves its console.
-#[test]
-#[ignore = "a helper process, run by ctrl_c()"]
-fn ctrl_c_helper() {
-    use windows_sys::Win32::System::Console::{
-        AttachConsole, CTRL_C_EVENT, FreeConsole, GenerateConsoleCtrlEvent, SetConsoleCtrlHandler,
-    };
-    let Ok(pid) = std::env::var(CTRL_C_PID) else {
-        eprintln!("{CTRL_C_PID} is not set: nothing to do");
-        return;
-    };
-    let pid: u32 = pid.parse().unwrap();
-    // SAFETY: plain console calls on our own process.
-    unsafe {
-        FreeConsole();
-        assert_ne!(AttachConsole(pid), 0, "attach to {pid}'s console");
-        assert_ne!(SetConsoleCtrlHandler(None, 1), 0, "ignore Ctrl-C");
-        assert_ne!(GenerateConsoleCtrlEvent(CTRL_C_EVENT, 0), 0, "send Ctrl-C");
-        FreeConsole();
-    }
-}
-
 /// Ctrl-C (as Ctrl-Break, the console closing, logoff and shutdown) stops
 /// the watcher as soon as no rewrite is under way: exit 0, the file whole.
 /// wine 8 delivers Ctrl-C only to a process with a real console of its own
@@ -328,8 +277,9 @@ fn ctrl_c_helper() {
 #[test]
 fn ctrl_c_stops_the_watcher_cleanly() {
     use std::os::windows::process::CommandExt;
-    /// windows-sys's Win32::System::Threading::CREATE_NEW_CONSOLE.
-    const CREATE_NEW_CONSOLE: u32 = 0x0000_0010;
+    let Some(console) = console_tool() else {
+        return;
+    };
     let sb = Sandbox::new();
     let dir = sb.path("out");
     fs::create_dir(&dir).unwrap();
@@ -348,7 +298,7 @@ fn ctrl_c_stops_the_watcher_cleanly() {
     wait_for(Duration::from_secs(20), "a renewal", || runs(&changes) >= 2);
     let child = watcher.child.take().unwrap();
     let started = Instant::now();
-    ctrl_c(&child);
+    send_ctrl_c(&console, child.id());
     let out = Out::from(child.wait_with_output().unwrap(), started.elapsed());
     out.assert_code(0);
     assert!(

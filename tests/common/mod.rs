@@ -378,6 +378,37 @@ pub fn skip_or_fail(reason: &str) {
     eprintln!("SKIPPED: {reason}");
 }
 
+/// `console.exe` (scripts/windows/console.c, built by
+/// scripts/windows-tests.sh beside the binary): Ctrl-C between processes
+/// on a console of their own, which is how wine 8 delivers it.
+#[cfg(windows)]
+pub fn console_tool() -> Option<PathBuf> {
+    let tool = Path::new(bin()).with_file_name("console.exe");
+    if tool.is_file() {
+        Some(tool)
+    } else {
+        skip_or_fail("no console.exe beside the binary: run scripts/windows-tests.sh");
+        None
+    }
+}
+
+/// Sends Ctrl-C to every process on the console of `pid`, which must have
+/// been started with a console of its own (`CREATE_NEW_CONSOLE`).
+#[cfg(windows)]
+#[track_caller]
+pub fn send_ctrl_c(console: &Path, pid: u32) {
+    let out = Command::new(console)
+        .arg("send")
+        .arg(pid.to_string())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "console send {pid}: {}", out.status);
+}
+
+/// windows-sys's `Win32::System::Threading::CREATE_NEW_CONSOLE`.
+#[cfg(windows)]
+pub const CREATE_NEW_CONSOLE: u32 = 0x0000_0010;
+
 /// An outside tool: from the test venv, the project's npm tools, else PATH.
 /// Missing: a failure in CI, a loud skip elsewhere.
 pub fn tool(name: &str) -> Option<PathBuf> {
