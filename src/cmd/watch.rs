@@ -300,7 +300,7 @@ fn on_change(cmd: &str) {
             child.env_remove(name);
         }
     }
-    match child.status() {
+    match crate::platform::spawn(&mut child).and_then(|mut c| c.wait()) {
         Ok(status) if status.success() => {}
         Ok(status) => ui::line(&format!("--on-change command failed ({status})")),
         Err(e) => ui::line(&format!("could not run --on-change command: {e}")),

@@ -104,6 +104,11 @@ pub fn child_defaults() {
     restore_core_limit();
 }
 
+/// Starts `cmd` (on Windows, with the error mode children should get).
+pub fn spawn(cmd: &mut Command) -> std::io::Result<std::process::Child> {
+    cmd.spawn()
+}
+
 /// Replaces this process with `cmd`, so signals and exit status are its
 /// own. Returns only on failure.
 pub fn exec(cmd: &mut Command) -> std::io::Error {

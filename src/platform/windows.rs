@@ -148,12 +148,25 @@ pub fn exec(cmd: &mut Command) -> std::io::Error {
     unsafe extern "system" fn ignore(ctrl: u32) -> BOOL {
         BOOL::from(ctrl == CTRL_C_EVENT || ctrl == CTRL_BREAK_EVENT)
     }
-    // SAFETY: `ignore` is valid for the process's lifetime; the error mode
-    // is a plain process setting (inherited, so the child gets ours).
-    unsafe {
-        SetConsoleCtrlHandler(Some(ignore), 1);
-        SetErrorMode(SAVED_ERROR_MODE.load(Ordering::Relaxed));
+    // SAFETY: `ignore` is valid for the process's lifetime.
+    unsafe { SetConsoleCtrlHandler(Some(ignore), 1) };
+    let mut child = match spawn(cmd) {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    match child.wait() {
+        Ok(status) => std::process::exit(status.code().unwrap_or(1)),
+        Err(e) => e,
     }
+}
+
+/// Starts `cmd` with the error mode we found at start-up, not the one
+/// [`harden`] set: a child gets Windows' usual crash handling, not ours.
+/// The mode is a process setting that children inherit, so it is put back
+/// for the spawn only.
+pub fn spawn(cmd: &mut Command) -> std::io::Result<std::process::Child> {
+    // SAFETY: the error mode is a plain process setting.
+    unsafe { SetErrorMode(SAVED_ERROR_MODE.load(Ordering::Relaxed)) };
     let spawned = cmd.spawn();
     // SAFETY: as above.
     unsafe {
@@ -163,14 +176,7 @@ pub fn exec(cmd: &mut Command) -> std::io::Error {
                 | SEM_NOGPFAULTERRORBOX,
         )
     };
-    let mut child = match spawned {
-        Ok(c) => c,
-        Err(e) => return e,
-    };
-    match child.wait() {
-        Ok(status) => std::process::exit(status.code().unwrap_or(1)),
-        Err(e) => e,
-    }
+    spawned
 }
 
 /// Whether an open failed because the path was a reparse point.
