@@ -5,90 +5,13 @@
 #![cfg(unix)]
 
 mod common;
+use common::watcher::*;
 use common::*;
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
-
-/// A running watcher, killed if a test fails before stopping it.
-struct Watcher {
-    child: Option<Child>,
-}
-
-impl Watcher {
-    fn start(run: Run, path: &Path) -> Watcher {
-        let watcher = Watcher {
-            child: Some(run.spawn()),
-        };
-        wait_for(Duration::from_secs(20), "the first key", || path.exists());
-        watcher
-    }
-
-    fn child(&self) -> &Child {
-        self.child.as_ref().unwrap()
-    }
-
-    fn signal(&self, sig: libc::c_int) {
-        signal(self.child(), sig);
-    }
-
-    /// SIGTERM, then what it printed; it must be gone within a second.
-    #[track_caller]
-    fn stop(mut self) -> Out {
-        let mut child = self.child.take().unwrap();
-        signal(&child, libc::SIGTERM);
-        let started = Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            assert!(
-                started.elapsed() < Duration::from_secs(1),
-                "still running a second after SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        Out::from(child.wait_with_output().unwrap(), started.elapsed())
-    }
-}
-
-impl Drop for Watcher {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.child {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-#[track_caller]
-fn wait_for(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !done() {
-        assert!(Instant::now() < deadline, "waited {limit:?} for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn now_secs() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
-}
-
-fn read_key(path: &Path) -> String {
-    fs::read_to_string(path).unwrap()
-}
-
-/// Files in `dir` other than `keep`: temp files a writer left.
-fn others(dir: &Path, keep: &[&str]) -> Vec<String> {
-    fs::read_dir(dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !keep.contains(&n.as_str()))
-        .collect()
-}
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
 
 /// Every line a watcher logs is `bedrock-token: <RFC 3339 UTC> ...`, and
 /// none holds a key.
@@ -146,11 +69,7 @@ fn the_file_always_holds_a_live_key_renewed_before_min_remaining() {
     assert_eq!(out.stdout, "", "nothing on stdout");
     assert!(seen.len() >= 3, "{} keys in 12 s", seen.len());
     assert_log_lines(&out.stderr);
-    let written = out
-        .stderr
-        .lines()
-        .filter(|l| l.contains(" wrote ") || l.contains(" renewed "))
-        .count();
+    let written = rewrites(&out.stderr);
     assert!(
         written >= seen.len(),
         "{written} rewrites logged:\n{}",
@@ -180,7 +99,7 @@ fn sighup_renews_now_and_quiet_logs_nothing_but_failures() {
     let first = read_key(&key);
     // A 12-hour key is not due for hours; a signature is per second.
     std::thread::sleep(Duration::from_millis(1100));
-    watcher.signal(libc::SIGHUP);
+    signal(watcher.child(), libc::SIGHUP);
     wait_for(Duration::from_secs(5), "a new key", || {
         read_key(&key) != first
     });

@@ -8,94 +8,15 @@
 #![cfg(windows)]
 
 mod common;
+use common::watcher::*;
 use common::*;
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::Path;
-use std::process::Child;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-/// The example keys, with the cache in the sandbox (on Windows the default
-/// cache directory comes from the Known Folder API, not from `HOME`).
+/// The example keys (the sandbox points the cache into itself).
 fn run(sb: &Sandbox) -> Run {
     sb.run_static()
-        .env("BEDROCK_TOKEN_CACHE_DIR", sb.cache_dir())
-}
-
-/// A running watcher, killed if a test fails before stopping it.
-struct Watcher {
-    child: Option<Child>,
-}
-
-impl Watcher {
-    fn start(run: Run, path: &Path) -> Watcher {
-        let watcher = Watcher {
-            child: Some(run.spawn()),
-        };
-        wait_for(Duration::from_secs(30), "the first key", || path.exists());
-        watcher
-    }
-
-    /// Ends the watcher and returns what it printed.
-    fn stop(mut self) -> Out {
-        let mut child = self.child.take().unwrap();
-        let started = Instant::now();
-        let _ = child.kill();
-        Out::from(child.wait_with_output().unwrap(), started.elapsed())
-    }
-}
-
-impl Drop for Watcher {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.child {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-#[track_caller]
-fn wait_for(limit: Duration, what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !done() {
-        assert!(Instant::now() < deadline, "waited {limit:?} for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn now_secs() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
-}
-
-/// The file's key. A reader on Windows can meet the instant of a replace
-/// (a sharing violation): it tries again, as a consumer would.
-#[track_caller]
-fn read_key(path: &Path) -> String {
-    let mut tries = 0;
-    loop {
-        match fs::read_to_string(path) {
-            Ok(key) => {
-                assert!(key.starts_with("bedrock-api-key-"), "not a key: {key:?}");
-                return key;
-            }
-            Err(e) if tries < 20 => {
-                tries += 1;
-                eprintln!("read {}: {e}; again", path.display());
-                std::thread::sleep(Duration::from_millis(10));
-            }
-            Err(e) => panic!("read {}: {e}", path.display()),
-        }
-    }
-}
-
-fn rewrites(stderr: &str) -> usize {
-    stderr
-        .lines()
-        .filter(|l| l.contains(" wrote ") || l.contains(" renewed "))
-        .count()
 }
 
 #[test]
@@ -161,7 +82,7 @@ fn the_file_always_holds_a_live_key_and_the_hook_runs_after_each_rewrite() {
         }
     }
     assert!(hooks + 1 >= written, "{hooks} hooks:\n{}", out.stderr);
-    let counted = runs(&changes.to_path_buf());
+    let counted = runs(&changes);
     assert!(counted == hooks || counted == hooks + 1, "{counted} runs");
     // cmd.exe's `set` listed the hook's environment: ours, without the key
     // (names in any case: Windows ignores it).
@@ -174,13 +95,7 @@ fn the_file_always_holds_a_live_key_and_the_hook_runs_after_each_rewrite() {
     );
     // The file still holds a whole key, with no temp file beside it.
     read_key(&key);
-    let others: Vec<_> = fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n != "key")
-        .collect();
-    assert_eq!(others, Vec::<String>::new());
+    assert_eq!(others(&dir, &["key"]), Vec::<String>::new());
 }
 
 #[test]
@@ -225,7 +140,6 @@ fn a_failing_credential_source_keeps_the_old_key_and_recovers() {
     let key = sb.path("key");
     let watcher = Watcher::start(
         sb.run()
-            .env("BEDROCK_TOKEN_CACHE_DIR", sb.cache_dir())
             .args(["-p", "flaky", "--duration", "4s", "--min-remaining", "1s"])
             .arg("write")
             .arg(&key)
@@ -311,13 +225,7 @@ fn ctrl_c_stops_the_watcher_cleanly() {
     assert!(!out.stderr.contains("bedrock-api-key-"), "a key on stderr");
     // The file holds a whole key, and nothing was left beside it.
     read_key(&key);
-    let others: Vec<_> = fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n != "key")
-        .collect();
-    assert_eq!(others, Vec::<String>::new());
+    assert_eq!(others(&dir, &["key"]), Vec::<String>::new());
 }
 
 /// `setup systemd` is for Linux; on Windows it says what to do instead.
