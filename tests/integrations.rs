@@ -386,10 +386,7 @@ fn config_file_sets_defaults_below_flags_and_environment() {
 
 fn sso_sandbox() -> (Sandbox, std::path::PathBuf) {
     let sb = Sandbox::new();
-    sb.config(
-        "[profile corp]\nregion = us-east-1\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Dev\n\
-         [sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n",
-    );
+    sb.config(SSO_PROFILE);
     // A fake `aws` that records being run: a login must never start here.
     let marker = sb.path("aws-was-run");
     sb.script("fakebin/aws", &format!("touch '{}'", marker.display()));

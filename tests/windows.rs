@@ -246,21 +246,26 @@ fn a_stampede_of_parallel_callers_signs_once() {
     assert_eq!(runs(&count), 1, "one credential_process run, one signing");
 }
 
+/// A copy of the binary in `dir` (created), with the ProcessPrng stub that
+/// wine 8 needs beside it when there is one (scripts/windows-tests.sh).
+fn copy_binary_into(dir: &Path) -> std::path::PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let exe = dir.join("bedrock-token.exe");
+    std::fs::copy(bin(), &exe).unwrap();
+    let stub = Path::new(bin()).with_file_name("bcryptprimitives.dll");
+    if stub.exists() {
+        std::fs::copy(&stub, dir.join("bcryptprimitives.dll")).unwrap();
+    }
+    exe
+}
+
 /// `setup aws-config` double-quotes the binary's path; the Rust SDK runs
 /// the line through `cmd.exe /C`, and `doctor` splits it as botocore does on
 /// Windows: with the binary under a directory with a space, both find it.
 #[test]
 fn the_aws_config_snippet_survives_a_path_with_a_space() {
     let sb = Sandbox::new();
-    let dir = sb.path("My Tools");
-    std::fs::create_dir_all(&dir).unwrap();
-    let exe = dir.join("bedrock-token.exe");
-    std::fs::copy(bin(), &exe).unwrap();
-    // The ProcessPrng stub that wine 8 needs (scripts/windows-tests.sh).
-    let stub = Path::new(bin()).with_file_name("bcryptprimitives.dll");
-    if stub.exists() {
-        std::fs::copy(&stub, dir.join("bcryptprimitives.dll")).unwrap();
-    }
+    let exe = copy_binary_into(&sb.path("My Tools"));
     sb.credentials(&format!(
         "[dev]\naws_access_key_id = {AKID}\naws_secret_access_key = {SECRET}\n"
     ));
@@ -440,10 +445,7 @@ fn sso_sandbox() -> Option<(Sandbox, std::path::PathBuf, std::ffi::OsString)> {
         return None;
     }
     let sb = Sandbox::new();
-    sb.config(
-        "[profile corp]\nregion = us-east-1\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Dev\n\
-         [sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n",
-    );
+    sb.config(SSO_PROFILE);
     let log = sb.path("aws-runs.txt");
     let mut path = std::ffi::OsString::from(fake.as_os_str());
     path.push(";");
@@ -518,14 +520,7 @@ fn login_runs_once_for_parallel_interactive_callers_with_output_on_stderr() {
 #[test]
 fn setup_warns_of_a_percent_sign_in_the_binarys_path() {
     let sb = Sandbox::new();
-    let dir = sb.path("50%off");
-    std::fs::create_dir_all(&dir).unwrap();
-    let exe = dir.join("bedrock-token.exe");
-    std::fs::copy(bin(), &exe).unwrap();
-    let stub = Path::new(bin()).with_file_name("bcryptprimitives.dll");
-    if stub.exists() {
-        std::fs::copy(&stub, dir.join("bcryptprimitives.dll")).unwrap();
-    }
+    let exe = copy_binary_into(&sb.path("50%off"));
     let out = sb
         .command(&exe)
         .static_creds()

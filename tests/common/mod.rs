@@ -15,6 +15,11 @@ pub mod watcher;
 pub const AKID: &str = "AKIAIOSFODNN7EXAMPLE";
 pub const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
+/// `~/.aws/config` with an SSO profile `corp` whose session has expired
+/// (no token is cached): what `--login` is for.
+pub const SSO_PROFILE: &str = "[profile corp]\nregion = us-east-1\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = Dev\n\
+    [sso-session corp]\nsso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1\n";
+
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_bedrock-token")
 }
