@@ -113,7 +113,8 @@ pub fn with_login(
 /// the command's words are `aws`, a subcommand and a profile name the SDK
 /// accepts, nothing cmd.exe would expand.
 fn spawn_login(command: &str) -> std::io::Result<Child> {
-    let start = |program: &str, args: &mut dyn Iterator<Item = &str>| {
+    let start = |words: &[&str]| {
+        let (program, args) = words.split_first().unwrap_or((&"aws", &[]));
         Command::new(program)
             .args(args)
             .stdin(Stdio::inherit())
@@ -121,13 +122,11 @@ fn spawn_login(command: &str) -> std::io::Result<Child> {
             .stderr(Stdio::inherit())
             .spawn()
     };
-    let mut words = command.split_whitespace();
-    let program = words.next().unwrap_or("aws");
-    match start(program, &mut words) {
-        Err(e) if cfg!(windows) && e.kind() == std::io::ErrorKind::NotFound => start(
-            "cmd.exe",
-            &mut ["/C"].into_iter().chain(command.split_whitespace()),
-        ),
+    let words: Vec<&str> = command.split_whitespace().collect();
+    match start(&words) {
+        Err(e) if cfg!(windows) && e.kind() == std::io::ErrorKind::NotFound => {
+            start(&[&["cmd.exe", "/C"], &words[..]].concat())
+        }
         other => other,
     }
 }
