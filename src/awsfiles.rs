@@ -3,6 +3,7 @@
 //! what kind of login it needs, so errors and `doctor` can say what to run.
 //! Credentials themselves are always resolved by aws-config.
 
+use crate::platform::FileId;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -18,8 +19,8 @@ impl Paths {
     /// the home directory (`HOME`; on Windows also `USERPROFILE`, as the AWS
     /// SDKs look). A value that is not UTF-8 is a usage error.
     pub fn from_env() -> anyhow::Result<Paths> {
-        let env = crate::settings::env;
-        let home = crate::settings::user_home()?
+        let env = crate::environment::env;
+        let home = crate::environment::user_home()?
             .map(PathBuf::from)
             .unwrap_or_default();
         let pick = |var: &str, default: &str| -> anyhow::Result<PathBuf> {
@@ -38,6 +39,24 @@ fn expand_tilde(path: PathBuf, home: &Path) -> PathBuf {
     match path.strip_prefix("~") {
         Ok(rest) => home.join(rest),
         Err(_) => path,
+    }
+}
+
+/// What the AWS files were: size, mtime and inode of each, `None` when
+/// missing. Compared for equality only, never with the clock, so skewed or
+/// future file times cannot defeat or pin the cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FilesStamp {
+    pub config: Option<FileId>,
+    pub credentials: Option<FileId>,
+}
+
+impl FilesStamp {
+    pub fn read(paths: &Paths) -> FilesStamp {
+        FilesStamp {
+            config: crate::platform::path_id(&paths.config),
+            credentials: crate::platform::path_id(&paths.credentials),
+        }
     }
 }
 

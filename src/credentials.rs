@@ -6,7 +6,7 @@
 //! It runs on a cache miss only: the hit path never builds an async runtime.
 
 use crate::awsfiles::{Files, Paths};
-use crate::error::with_hint;
+use crate::error::{causes, with_hint};
 use crate::settings::Request;
 use anyhow::{Context, Result};
 use aws_config::Region;
@@ -250,24 +250,4 @@ fn explain(
             )
         }
     }
-}
-
-/// The error's causes on one line, deduplicated (aws-config and the smithy
-/// HTTP client often repeat themselves one level down).
-pub fn causes(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut source = err.source();
-    while let Some(e) = source {
-        let text = e.to_string();
-        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = e.source();
-    }
-    let text = if parts.is_empty() {
-        err.to_string()
-    } else {
-        parts.join(": ")
-    };
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

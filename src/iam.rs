@@ -9,10 +9,11 @@
 //! since IAM is global. `AWS_ENDPOINT_URL_IAM`, then `AWS_ENDPOINT_URL`,
 //! override the endpoint as in the SDKs.
 
-use crate::duration::now_unix;
+use crate::duration::{Expiry, now_unix};
+use crate::environment::endpoint_override;
 use crate::error::with_hint;
 use crate::secret::Secret;
-use crate::settings::{Settings, endpoint_override};
+use crate::settings::Settings;
 use anyhow::{Context, Result, anyhow};
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::operation::RequestId;
@@ -21,8 +22,6 @@ use std::time::Duration;
 
 /// The IAM service name of Bedrock long-term keys.
 pub const SERVICE: &str = "bedrock.amazonaws.com";
-/// The longest lifetime IAM grants a key, in days.
-pub const MAX_AGE_DAYS: u32 = 36_600;
 /// Keys within this many days of expiry are flagged.
 pub const SOON_DAYS: i64 = 7;
 /// One IAM call, retries included.
@@ -80,30 +79,6 @@ pub struct NewKey {
     pub key: Key,
     /// `ABSK...`: IAM's `ServiceCredentialSecret`.
     pub secret: Secret,
-}
-
-/// A key's requested lifetime.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expiry {
-    Days(u32),
-    Never,
-}
-
-/// `--expires`: `30`, `30d` or `never`, 1 to 36600 days.
-pub fn parse_expires(text: &str) -> std::result::Result<Expiry, String> {
-    if text.eq_ignore_ascii_case("never") {
-        return Ok(Expiry::Never);
-    }
-    let digits = text.strip_suffix('d').unwrap_or(text);
-    match digits.parse::<u32>() {
-        Ok(d) if (1..=MAX_AGE_DAYS).contains(&d) => Ok(Expiry::Days(d)),
-        Ok(_) => Err(format!(
-            "{text:?} is out of range: a key lives 1 to {MAX_AGE_DAYS} days, or `never`"
-        )),
-        Err(_) => Err(format!(
-            "{text:?} is not a lifetime: give days (`30` or `30d`) or `never`"
-        )),
-    }
 }
 
 /// The region IAM signs in for the partition of `region`: IAM is global,
@@ -317,7 +292,7 @@ impl Iam {
                 format!(
                     "could not reach IAM at {} ({action}{whose}): {}",
                     self.endpoint,
-                    crate::credentials::causes(&err)
+                    crate::error::causes(&err)
                 ),
                 "check network access to IAM (HTTPS_PROXY and NO_PROXY are honoured) and AWS_ENDPOINT_URL_IAM, then try again",
             );
@@ -375,17 +350,6 @@ fn status(s: &StatusType, expires: Option<i64>, now: i64) -> Status {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lifetimes_are_days_or_never() {
-        assert_eq!(parse_expires("30"), Ok(Expiry::Days(30)));
-        assert_eq!(parse_expires("30d"), Ok(Expiry::Days(30)));
-        assert_eq!(parse_expires("36600"), Ok(Expiry::Days(36_600)));
-        assert_eq!(parse_expires("never"), Ok(Expiry::Never));
-        for bad in ["0", "36601", "-1", "30h", "", "d", "1.5"] {
-            assert!(parse_expires(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn iam_signs_in_its_partitions_region() {

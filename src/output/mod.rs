@@ -6,8 +6,10 @@
 pub mod credential_process;
 pub mod env;
 pub mod exec_credential;
+pub mod file;
 pub mod json;
 pub mod keys;
+pub mod quote;
 pub mod verify;
 
 use crate::cache::{Entry, Payload};
