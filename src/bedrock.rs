@@ -68,10 +68,7 @@ pub fn list_foundation_models(url: &str, key: &Secret) -> Result<Answer> {
         .try_insert("authorization", format!("Bearer {}", key.expose()))
         .map_err(|_| anyhow::anyhow!("the key holds characters an HTTP header cannot carry"))?;
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")?;
+    let runtime = crate::runtime::current_thread()?;
     runtime.block_on(async {
         let connector = Connector::builder()
             .connector_settings(

@@ -14,7 +14,7 @@ use crate::environment::endpoint_override;
 use crate::error::with_hint;
 use crate::secret::Secret;
 use crate::settings::Settings;
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::operation::RequestId;
 use aws_sdk_iam::types::{ServiceSpecificCredentialMetadata, StatusType};
@@ -109,10 +109,7 @@ pub fn connect(s: &Settings) -> Result<Iam> {
         "calling IAM in {iam_region} as profile {} (credentials from {})",
         s.request.profile, resolved.source
     ));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")?;
+    let runtime = crate::runtime::current_thread()?;
     let endpoint = endpoint_override("AWS_ENDPOINT_URL_IAM")?;
     let mut config = aws_sdk_iam::Config::builder()
         .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())

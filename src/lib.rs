@@ -25,6 +25,7 @@ mod platform;
 mod process;
 mod provide;
 mod recursion;
+mod runtime;
 mod secret;
 mod settings;
 mod token;
