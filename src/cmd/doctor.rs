@@ -5,6 +5,7 @@ use super::Outcome;
 use crate::awsfiles::Files;
 use crate::cache::Cache;
 use crate::duration::{now_unix, rfc3339};
+use crate::output::doctor::Check;
 use crate::provide;
 use crate::settings::{CacheDir, Settings};
 use anyhow::Result;
@@ -219,7 +220,7 @@ pub fn run(s: &Settings, live: bool) -> Result<Outcome> {
             }
         }
     }
-    super::print(&report.out)?;
+    super::print(&crate::output::doctor::render(&report.checks))?;
     Ok(if report.problems == 0 {
         Outcome::Success
     } else {
@@ -229,7 +230,7 @@ pub fn run(s: &Settings, live: bool) -> Result<Outcome> {
 
 #[derive(Default)]
 struct Report {
-    out: String,
+    checks: Vec<Check>,
     problems: usize,
 }
 
@@ -304,12 +305,9 @@ impl Report {
     }
 
     fn check(&mut self, ok: bool, good: String, bad: String) {
-        if ok {
-            self.out.push_str(&format!("ok       {good}\n"));
-        } else {
-            self.problems += 1;
-            self.out.push_str(&format!("PROBLEM  {bad}\n"));
-        }
+        self.problems += usize::from(!ok);
+        let text = if ok { good } else { bad };
+        self.checks.push(Check { ok, text });
     }
 }
 
