@@ -5,8 +5,22 @@
 //! The binary (`main.rs`) is a thin shell over these modules. They are
 //! private to the crate, so the dead-code lint sees every unused item; the
 //! fuzz targets reach the parsers of untrusted input through [`fuzz`].
+//!
 //! Data flows one way: [`cli`] options -> [`settings`] -> [`provide`] (the
 //! [`cache`], else [`credentials`] -> [`token`]) -> [`output`] -> stdout.
+//! The imports follow it, and `scripts/imports.py` (run by the test script)
+//! fails on a cycle or on a command importing another:
+//!
+//! - `cmd/*`: one file per subcommand, at the top; none imports another.
+//!   `run` below dispatches, `write --watch` included.
+//! - [`provide`], then [`verify`], [`iam`], [`login`]: the flows the
+//!   commands call; service clients ([`bedrock`], [`iam`]) take what they
+//!   need as arguments.
+//! - [`settings`] (from [`cli`]'s options), [`credentials`], [`cache`],
+//!   [`token`], [`output`] (renderers, quoting).
+//! - Leaves: [`environment`] (every variable read, and the names that mean
+//!   something across the tree), [`awsfiles`], [`duration`], [`error`],
+//!   [`fsutil`], [`platform`], [`runtime`], [`secret`], [`ui`].
 
 mod awsfiles;
 mod bedrock;
