@@ -1,12 +1,30 @@
 //! The command line: options, subcommands and their help text.
 
 use crate::duration;
-use crate::token::{MAX_LIFETIME_SECS, is_region};
+use crate::token::MAX_LIFETIME_SECS;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+/// The heading of the options every command takes.
+const GLOBAL: &str = "Global options";
+
 const AFTER_HELP: &str = "\
+Examples:
+  bedrock-token                            print the key (profile and region from AWS_PROFILE, AWS_REGION)
+  bedrock-token -p dev exec -- claude      run a program with the key in its environment
+  eval \"$(bedrock-token env)\"              export it in this shell
+  bedrock-token setup claude-code --write  configure a consumer (see `setup --help` for the others)
+  bedrock-token doctor                     check the setup
+
+Environment:
+  AWS_PROFILE, AWS_REGION, AWS_DEFAULT_REGION, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE
+      which AWS credentials and region, as for the AWS CLI
+  BEDROCK_TOKEN_CONFIG       the config file (below)
+  BEDROCK_TOKEN_CACHE_DIR, BEDROCK_TOKEN_DURATION, BEDROCK_TOKEN_MIN_REMAINING,
+  BEDROCK_TOKEN_LOCK_TIMEOUT, BEDROCK_TOKEN_LOGIN_TIMEOUT
+      defaults for --cache-dir, --duration, --min-remaining, --lock-timeout, --login-timeout
+
 Exit codes:
   0  success
   1  runtime failure (no credentials, signing or cache failure; `inspect`: key expired or invalid;
@@ -14,8 +32,8 @@ Exit codes:
   2  usage error (unknown option, bad duration or region)
 
 Settings come from, in order: flags, environment variables, the config file
-(BEDROCK_TOKEN_CONFIG, else bedrock-token/config.toml in the user's config
-directory), then AWS defaults.";
+(BEDROCK_TOKEN_CONFIG, else ~/.config/bedrock-token/config.toml on Linux: keys
+profile, region, duration, min_remaining, auto_login, cache_dir), then AWS defaults.";
 
 #[derive(Debug, Default, Parser)]
 #[command(
@@ -35,105 +53,134 @@ pub struct Cli {
 
 #[derive(Debug, Args, Default)]
 pub struct Global {
-    /// AWS profile [default: $AWS_PROFILE, then `default`]
-    #[arg(short, long, global = true, value_name = "NAME")]
+    /// AWS profile [default: $AWS_PROFILE, then default]
+    #[arg(short, long, global = true, help_heading = GLOBAL, value_name = "NAME")]
     pub profile: Option<String>,
 
-    /// AWS region of the key [default: $AWS_REGION, $AWS_DEFAULT_REGION, then the profile's `region`]
-    #[arg(short, long, global = true, value_name = "REGION", value_parser = parse_region)]
+    /// AWS region [default: $AWS_REGION, $AWS_DEFAULT_REGION, the profile's]
+    #[arg(short, long, global = true, help_heading = GLOBAL, value_name = "REGION", value_parser = parse_region)]
     pub region: Option<String>,
 
-    /// Requested key lifetime, 1s to 12h: `12h`, `90m`, `1h30m`, `45s` or seconds [default: 12h]
-    ///
-    /// The key never outlives the credentials that sign it.
-    #[arg(long, global = true, value_name = "DUR", value_parser = parse_lifetime)]
+    /// Key lifetime, 1s to 12h: 12h, 90m, 1h30m, 45s [default: 12h, or the credentials']
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "DUR", value_parser = parse_lifetime)]
     pub duration: Option<u64>,
 
-    /// Reuse a cached key only while it has this much life left
-    /// [default: 15m, or a quarter of --duration when shorter; env BEDROCK_TOKEN_MIN_REMAINING]
-    #[arg(long, global = true, value_name = "DUR", value_parser = parse_min_remaining)]
+    /// Reuse a cached key only with this much life left [default: 15m]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "DUR", value_parser = parse_min_remaining)]
     pub min_remaining: Option<u64>,
 
-    /// Cache directory, absolute [default: $BEDROCK_TOKEN_CACHE_DIR, else the user's cache dir]
-    #[arg(long, global = true, value_name = "DIR")]
+    /// Cache directory, absolute [default: the user's cache directory]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
 
     /// Neither read nor write the cache
-    #[arg(long, global = true, conflicts_with = "refresh")]
+    #[arg(long, global = true, help_heading = GLOBAL, conflicts_with = "refresh")]
     pub no_cache: bool,
 
-    /// Make a new key even if a cached one is still good, and cache it
-    #[arg(long, global = true)]
+    /// Make a new key even if the cached one is good, and cache it
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub refresh: bool,
 
-    /// How long to wait for another bedrock-token process making the same key, up to 1h [default: 30s]
-    #[arg(long, global = true, value_name = "DUR", value_parser = parse_timeout)]
+    /// Wait for another bedrock-token making the key, up to 1h [default: 30s]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "DUR", value_parser = parse_timeout)]
     pub lock_timeout: Option<u64>,
 
-    /// How long a login run by --login may take, up to 1h; callers waiting on
-    /// another caller's login wait this long too [default: 5m; env BEDROCK_TOKEN_LOGIN_TIMEOUT]
-    #[arg(long, global = true, value_name = "DUR", value_parser = parse_timeout)]
+    /// How long a --login may take (and others wait for it), up to 1h [default: 5m]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "DUR", value_parser = parse_timeout)]
     pub login_timeout: Option<u64>,
 
-    /// When the SSO or `aws login` session has expired and a person is at the
-    /// terminal, run the login command once and retry [config: auto_login]
-    #[arg(long, global = true)]
+    /// At a terminal, run the SSO or `aws login` login once when it expired
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub login: bool,
 
-    /// On stderr: where the credentials came from, the profile, region and expiry (never a secret)
-    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    /// Say on stderr where credentials came from, and the expiry (no secret)
+    #[arg(short, long, global = true, help_heading = GLOBAL, conflicts_with = "quiet")]
     pub verbose: bool,
 
     /// No notes or warnings on stderr, errors only
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = GLOBAL)]
     pub quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Print the key (the default command)
+    #[command(
+        after_help = "Examples:\n  bedrock-token token                          the key, for profile and region as resolved\n  bedrock-token -p dev -r eu-west-1 token --format json\n  bedrock-token token --format exec-credential  for a kubeconfig `exec` entry"
+    )]
     Token(TokenArgs),
     /// Decode the current key, or one read from stdin with `-`, and show what it holds
+    #[command(
+        after_help = "Examples:\n  bedrock-token inspect                        the current key (made or cached)\n  bedrock-token -p dev inspect --format json\n  pbpaste | bedrock-token inspect -            a key from elsewhere, on stdin"
+    )]
     Inspect(InspectArgs),
     /// Print shell assignments of AWS_BEARER_TOKEN_BEDROCK, AWS_REGION and AWS_DEFAULT_REGION
+    #[command(
+        after_help = "Examples:\n  eval \"$(bedrock-token env)\"                  sh, bash, zsh\n  bedrock-token env --shell fish | source\n  bedrock-token env --shell dotenv --no-export > .env"
+    )]
     Env(EnvArgs),
     /// Run a command with AWS_BEARER_TOKEN_BEDROCK, AWS_REGION and AWS_DEFAULT_REGION set
+    #[command(
+        after_help = "Examples:\n  bedrock-token exec -- claude\n  bedrock-token -p dev exec --var ZED_BEDROCK_BEARER_TOKEN -- zed\n  bedrock-token exec -- python app.py --verbose   (after `--`, everything is the command's)"
+    )]
     Exec(ExecArgs),
     /// Write the key to a file, atomically, mode 0600, only when it changed; --watch keeps it fresh
+    #[command(
+        after_help = "Examples:\n  mkdir -p ~/.config/app && bedrock-token write ~/.config/app/bedrock.key\n  bedrock-token write .env --format dotenv\n  bedrock-token write \"$XDG_RUNTIME_DIR/bedrock.key\" --watch   (setup systemd runs this)"
+    )]
     Write(WriteArgs),
     /// Print the profile's AWS credentials as credential_process JSON
+    #[command(
+        after_help = "Examples:\n  credential_process = bedrock-token credential-process --profile src   (in ~/.aws/config)\n  bedrock-token setup aws-config               prints that profile for you"
+    )]
     CredentialProcess,
     /// List or clear cached keys and credentials
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  bedrock-token cache list\n  bedrock-token -p dev cache clear\n  bedrock-token cache clear --all"
+    )]
     Cache(CacheCommand),
     /// Print a ready-to-paste configuration snippet for a consumer (or long-term-key)
+    #[command(
+        after_help = "Examples:\n  bedrock-token setup claude-code --write      merge into ~/.claude/settings.json\n  bedrock-token -p dev setup direnv >> .envrc && direnv allow\n  bedrock-token -p dev --duration 1h setup systemd > ~/.config/systemd/user/bedrock-token-dev.service"
+    )]
     Setup(SetupArgs),
     /// Ask Bedrock whether the current key, or one read from stdin with `-`, works, and why not
+    #[command(
+        after_help = "Examples:\n  bedrock-token verify                         the current key\n  bedrock-token -p dev verify --format json\n  bedrock-token verify - < ~/.config/bedrock-token/bedrock.key"
+    )]
     Verify(VerifyArgs),
     /// Check the setup and explain what would go wrong
+    #[command(
+        after_help = "Examples:\n  bedrock-token doctor\n  bedrock-token -p dev doctor --live           also ask Bedrock whether the key works"
+    )]
     Doctor(DoctorArgs),
     /// Create, list, rotate, deactivate and delete Bedrock long-term API keys (IAM)
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  bedrock-token key create --expires 30 --write ~/.config/bedrock-token/bedrock.key\n  bedrock-token key list --all-users\n  bedrock-token key rotate --verify --write ~/.config/bedrock-token/bedrock.key"
+    )]
     Key(KeyCommand),
     /// Print shell completions
+    #[command(
+        after_help = "Examples:\n  bedrock-token completions bash --install     then open a new shell\n  bedrock-token completions fish --install\n  bedrock-token completions zsh > ~/.zfunc/_bedrock-token"
+    )]
     Completions(CompletionsArgs),
 }
 
 #[derive(Debug, Args, Default)]
 pub struct TokenArgs {
-    /// Output format
+    /// text: the key; json: {"token", "expiration", "region", "profile"};
+    /// exec-credential: a Kubernetes client-go ExecCredential
     #[arg(long, value_enum, default_value_t = TokenFormat::Text)]
     pub format: TokenFormat,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, Default, PartialEq, Eq)]
 pub enum TokenFormat {
-    /// The key and a newline
     #[default]
     Text,
-    /// {"token", "expiration", "region", "profile"}
     Json,
-    /// A Kubernetes client-go ExecCredential
     ExecCredential,
 }
 
@@ -174,8 +221,9 @@ pub enum InfoFormat {
 
 #[derive(Debug, Args)]
 pub struct EnvArgs {
-    /// Syntax of the assignments (default: sh; powershell on Windows)
-    #[arg(long, value_enum, default_value_t = Shell::NATIVE)]
+    /// Syntax of the assignments: sh (bash, zsh and dash too), fish, powershell,
+    /// cmd, or dotenv (KEY=value lines for .env files) [default: sh; powershell on Windows]
+    #[arg(long, value_enum, default_value_t = Shell::NATIVE, hide_default_value = true)]
     pub shell: Shell,
     /// Plain assignments, without `export` (sh) or `-gx` (fish)
     #[arg(long)]
@@ -190,12 +238,13 @@ pub struct EnvArgs {
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
 pub enum Shell {
-    /// POSIX sh, bash, zsh, dash
+    // POSIX sh and the shells that read it: a first guess is the shell's
+    // own name.
+    #[value(alias = "bash", alias = "zsh", alias = "dash", alias = "ksh")]
     Sh,
     Fish,
     Powershell,
     Cmd,
-    /// KEY=value lines for .env files
     Dotenv,
 }
 
@@ -216,8 +265,9 @@ pub struct ExecArgs {
     /// Do not set AWS_REGION and AWS_DEFAULT_REGION
     #[arg(long)]
     pub no_region: bool,
-    /// The command and its arguments, after `--`
-    #[arg(required = true, last = true, value_name = "CMD")]
+    /// The command and its arguments: everything from the first word that is
+    /// not an option of exec (`--` before it is optional)
+    #[arg(required = true, trailing_var_arg = true, value_name = "CMD")]
     pub command: Vec<OsString>,
 }
 
@@ -261,8 +311,19 @@ pub enum CacheCommand {
 
 #[derive(Debug, Args)]
 pub struct SetupArgs {
+    /// The consumer. long-term-key: a long-term key (`key create --write`) for
+    /// consumers without a shell history; systemd: a user unit running `write
+    /// --watch` (Linux); kubernetes: a pod's sidecar running `write --watch`
     #[arg(value_enum)]
     pub target: SetupTarget,
+    /// Print the snippet even when the profile does not exist or no region
+    /// is set (with a warning; the region then reads REGION-NOT-SET)
+    #[arg(long)]
+    pub force: bool,
+    /// claude-code: merge into Claude Code's settings.json (created with
+    /// its directory; other settings kept) instead of printing
+    #[arg(long)]
+    pub write: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -275,11 +336,8 @@ pub enum SetupTarget {
     Zed,
     Fish,
     Powershell,
-    /// A long-term key (`key create --write`) handed to consumers without a shell history
     LongTermKey,
-    /// A systemd user unit running `write --watch` (Linux; on Windows use Task Scheduler)
     Systemd,
-    /// A pod's sidecar container running `write --watch` into a shared emptyDir
     Kubernetes,
 }
 
@@ -365,6 +423,86 @@ pub struct CompletionsArgs {
     pub install: bool,
 }
 
+/// The command tree for parsing and help: clap's, with the global options
+/// that do nothing for a command hidden from its help (still accepted).
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    // Neither lists nor IAM calls make a key.
+    const KEYLESS: &[&str] = &["duration", "min_remaining", "refresh", "lock_timeout"];
+    const NO_CACHE_USE: &[&str] = &[
+        "min_remaining",
+        "refresh",
+        "lock_timeout",
+        "login",
+        "login_timeout",
+        "no_cache",
+    ];
+    let cmd = Cli::command();
+    // clap copies each global option into the subcommands that lack one
+    // of that name when it builds the tree: a hidden copy put there first
+    // stays hidden, and still counts as the global option.
+    let hidden = |ids: &[&str]| -> Vec<clap::Arg> {
+        cmd.get_arguments()
+            .filter(|a| a.is_global_set() && (ids.is_empty() || ids.contains(&a.get_id().as_str())))
+            .map(|a| a.clone().hide(true))
+            .collect()
+    };
+    let (keyless, no_cache_use, all, duration) = (
+        hidden(KEYLESS),
+        hidden(NO_CACHE_USE),
+        hidden(&[]),
+        hidden(&["duration"]),
+    );
+    cmd.mut_subcommand("key", |c| c.args(keyless))
+        .mut_subcommand("cache", |c| {
+            c.args(no_cache_use)
+                .mut_subcommand("list", |l| l.args(duration))
+        })
+        .mut_subcommand("completions", |c| c.args(all))
+}
+
+/// Parses a command line clap's way; on a usage error prints it in our one
+/// style (`bedrock-token: error: ...`, with a hint for the usual first
+/// guesses) and returns the exit code; help and version go to stdout.
+pub fn parse(args: &[OsString]) -> Result<Cli, u8> {
+    use clap::FromArgMatches;
+    let argv = std::iter::once(OsString::from("bedrock-token")).chain(args.iter().cloned());
+    let parsed = command()
+        .try_get_matches_from(argv)
+        .and_then(|m| Cli::from_arg_matches(&m));
+    parsed.map_err(|e| {
+        use clap::error::ErrorKind;
+        if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+            let _ = e.print();
+            return 0;
+        }
+        let rendered = e.render().to_string();
+        let body = rendered
+            .strip_prefix("error: ")
+            .unwrap_or(&rendered)
+            .trim_end();
+        let mut text = format!("bedrock-token: error: {body}\n");
+        if let Some(hint) = first_guess_hint(&e) {
+            text.push_str(&format!("bedrock-token: {hint}\n"));
+        }
+        use std::io::Write;
+        let _ = std::io::stderr().write_all(text.as_bytes());
+        2
+    })
+}
+
+/// What the usual first guesses meant.
+fn first_guess_hint(e: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue};
+    let ContextValue::String(arg) = e.get(ContextKind::InvalidArg)? else {
+        return None;
+    };
+    let name = arg.split('=').next().unwrap_or(arg);
+    (name == "--format").then(|| {
+        "--format is an option of a command: bedrock-token token --format json (or inspect, verify, write, key)".into()
+    })
+}
+
 /// The command lines of the common hits, parsed without clap: global
 /// options (`--profile dev`, `-p dev`, `--region=eu-west-1`, flags), then
 /// nothing, `token` or `env` with their defaults. `None` for anything else,
@@ -432,14 +570,17 @@ pub fn parse_common(args: &[OsString]) -> Option<Cli> {
     Some(Cli { global: g, command })
 }
 
+/// A region of the shape AWS uses. Runs on the cache-hit path: the check
+/// allocates nothing but the returned name; only a bad name costs more.
 pub fn parse_region(s: &str) -> Result<String, String> {
-    if is_region(s) {
-        Ok(s.to_string())
-    } else {
-        Err(format!(
-            "{s:?} is not an AWS region: use lowercase letters, digits and hyphens, like eu-central-1"
-        ))
+    if crate::region::has_region_shape(s) {
+        return Ok(s.to_string());
     }
+    let hint = match crate::region::nearest(s) {
+        Some(r) => format!("did you mean {r}?"),
+        None => "regions look like us-east-1, eu-central-1 or us-gov-west-1".into(),
+    };
+    Err(format!("{s:?} is not an AWS region: {hint}"))
 }
 
 pub fn parse_lifetime(s: &str) -> Result<u64, String> {
@@ -638,6 +779,28 @@ mod tests {
             format!("{:?}", parse_common(&[]).unwrap()),
             format!("{:?}", Cli::default())
         );
+    }
+
+    #[test]
+    fn hidden_global_options_are_still_taken_and_still_global() {
+        use clap::FromArgMatches;
+        for args in [
+            &["cache", "list", "--duration", "1h"][..],
+            &["--duration", "1h", "key", "list"],
+            &["key", "create", "--duration", "1h"],
+        ] {
+            let m = command()
+                .try_get_matches_from(std::iter::once("bedrock-token").chain(args.iter().copied()))
+                .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            let cli = Cli::from_arg_matches(&m).unwrap();
+            assert_eq!(cli.global.duration, Some(3600), "{args:?}");
+        }
+        let help = command()
+            .try_get_matches_from(["bedrock-token", "key", "list", "--help"])
+            .unwrap_err()
+            .render()
+            .to_string();
+        assert!(!help.contains("--duration") && help.contains("--profile"), "{help}");
     }
 
     #[test]

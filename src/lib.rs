@@ -20,7 +20,7 @@
 //!   [`token`], [`output`] (renderers, quoting).
 //! - Leaves: [`environment`] (every variable read, and the names that mean
 //!   something across the tree), [`awsfiles`], [`duration`], [`error`],
-//!   [`fsutil`], [`platform`], [`runtime`], [`secret`], [`ui`].
+//!   [`fsutil`], [`platform`], [`region`], [`runtime`], [`secret`], [`ui`].
 
 mod awsfiles;
 mod bedrock;
@@ -39,6 +39,7 @@ mod platform;
 mod process;
 mod provide;
 mod recursion;
+mod region;
 mod runtime;
 mod secret;
 mod settings;
@@ -55,7 +56,6 @@ pub mod fuzz {
     pub use crate::token::{PREFIX as TOKEN_PREFIX, decode as decode_token};
 }
 
-use clap::Parser;
 use cli::{Cli, Command, TokenArgs};
 use cmd::Outcome;
 use settings::Settings;
@@ -77,7 +77,10 @@ pub fn run_main() -> u8 {
     // their defaults) skip clap: building its whole command tree would fault
     // in pages of every subcommand's definition for no answer. Anything
     // else, errors included, is clap's.
-    let cli = cli::parse_common(&args).unwrap_or_else(Cli::parse);
+    let cli = match cli::parse_common(&args).map_or_else(|| cli::parse(&args), Ok) {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     ui::set_level(cli.global.quiet, cli.global.verbose);
     match run(cli) {
         Ok(Outcome::Success) => 0,
@@ -102,7 +105,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Write(args) => cmd::write::run(&settings, args),
         Command::CredentialProcess => cmd::credential_process::run(&settings),
         Command::Cache(c) => cmd::cache::run(&settings, c),
-        Command::Setup(args) => cmd::setup::run(&settings, args.target),
+        Command::Setup(args) => cmd::setup::run(&settings, &cli.global, args),
         Command::Verify(args) => cmd::verify::run(&settings, args),
         Command::Doctor(args) => cmd::doctor::run(&settings, args.live),
         Command::Key(c) => cmd::key::run(&settings, c),

@@ -232,18 +232,7 @@ fn credentials_at(
     let req = &s.request;
     let profile = &req.profile;
     let files = Files::load(&req.paths);
-    if profile != "default" && !files.has_profile(profile) {
-        return Err(with_hint(
-            format!(
-                "profile {profile} is not in {} or {}",
-                req.paths.config.display(),
-                req.paths.credentials.display()
-            ),
-            format!(
-                "check the name (aws configure list-profiles), or create it: aws configure --profile {profile}"
-            ),
-        ));
-    }
+    check_profile_exists(req, &files)?;
     let region = region()?;
     let resolved = crate::login::with_login(s, &files, || {
         // Children of the chain (credential_process) see who asked, so one
@@ -268,6 +257,26 @@ fn credentials_at(
         ));
     }
     Ok((resolved, region, now))
+}
+
+/// A named profile must be in the AWS files; the implicit `default` need
+/// not be, since its credentials may come from the environment, web
+/// identity, a container or the instance.
+pub fn check_profile_exists(req: &crate::settings::Request, files: &Files) -> Result<()> {
+    let profile = &req.profile;
+    if profile != "default" && !files.has_profile(profile) {
+        return Err(with_hint(
+            format!(
+                "profile {profile} is not in {} or {}",
+                req.paths.config.display(),
+                req.paths.credentials.display()
+            ),
+            format!(
+                "check the name (aws configure list-profiles), or create it: aws configure --profile {profile}"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Resolves credentials and signs (or, for credential-process, keeps them).

@@ -14,8 +14,14 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 const DEFAULT_MIN_REMAINING: u64 = 15 * 60;
-const DEFAULT_LOCK_TIMEOUT: u64 = 30;
-const DEFAULT_LOGIN_TIMEOUT: u64 = 5 * 60;
+pub const DEFAULT_LOCK_TIMEOUT: u64 = 30;
+pub const DEFAULT_LOGIN_TIMEOUT: u64 = 5 * 60;
+
+/// `--min-remaining` when none is given: 15 minutes, or a quarter of a
+/// shorter `--duration`.
+pub fn default_min_remaining(duration: u64) -> u64 {
+    DEFAULT_MIN_REMAINING.min(duration / 4)
+}
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -257,7 +263,7 @@ impl Settings {
             "min_remaining",
             parse_min_remaining,
         )?
-        .unwrap_or(DEFAULT_MIN_REMAINING.min(duration / 4));
+        .unwrap_or(default_min_remaining(duration));
         let lock_timeout = duration_setting(
             g.lock_timeout,
             "BEDROCK_TOKEN_LOCK_TIMEOUT",

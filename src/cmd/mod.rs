@@ -31,14 +31,27 @@ pub fn key_from_stdin(marker: &str) -> Result<Secret> {
             "only `-` (read the key from stdin) is accepted: a key on the command line is readable by other users",
         ));
     }
+    use std::io::IsTerminal;
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        // A wait with no prompt looks like a hang.
+        crate::ui::line(
+            "waiting for a key on stdin: paste it, then press Enter and Ctrl-D (Ctrl-Z, Enter on Windows)",
+        );
+    }
     let mut buf = zeroize::Zeroizing::new(Vec::new());
-    std::io::stdin()
+    stdin
         .take(MAX_KEY_INPUT)
         .read_to_end(&mut buf)
         .context("could not read the key from stdin")?;
-    Ok(Secret::new(
-        String::from_utf8_lossy(&buf).trim().to_string(),
-    ))
+    let key = Secret::new(String::from_utf8_lossy(&buf).trim().to_string());
+    if key.expose().is_empty() {
+        return Err(crate::error::with_hint(
+            "nothing was read from stdin: `-` reads the key from there",
+            "pipe a key in, e.g.: bedrock-token token | bedrock-token inspect -",
+        ));
+    }
+    Ok(key)
 }
 
 /// How a command ended, when it ran to its end: exit 0, or exit 1 for a
