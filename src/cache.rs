@@ -381,10 +381,13 @@ impl Slot {
     ///
     /// `patience`: while `busy()` says the holder is waiting on something
     /// with its own bound (a login), keep waiting up to `limit` in all.
+    /// `waiting` is called once, with the bound, when the lock is taken
+    /// by another process: a wait must not look like a hang.
     pub fn lock(
         &self,
         timeout: Duration,
         patience: Option<(&dyn Fn() -> bool, Duration)>,
+        waiting: &dyn Fn(Duration),
     ) -> Result<File> {
         let file = platform::open_lock(&self.lock).map_err(|e| {
             let p = self.lock.display();
@@ -403,7 +406,7 @@ impl Slot {
         )?;
         match file.try_lock() {
             Ok(()) => return Ok(file),
-            Err(std::fs::TryLockError::WouldBlock) => {}
+            Err(std::fs::TryLockError::WouldBlock) => waiting(timeout),
             Err(std::fs::TryLockError::Error(e)) => {
                 return Err(e).with_context(|| format!("could not lock {}", self.lock.display()));
             }

@@ -800,7 +800,10 @@ mod tests {
             .unwrap_err()
             .render()
             .to_string();
-        assert!(!help.contains("--duration") && help.contains("--profile"), "{help}");
+        assert!(
+            !help.contains("--duration") && help.contains("--profile"),
+            "{help}"
+        );
     }
 
     #[test]

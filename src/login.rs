@@ -73,7 +73,16 @@ pub fn with_login(
     let started = crate::duration::process_started();
     let timeout = Duration::from_secs(s.login_timeout);
     let slot = login_slot(s, &command);
-    let lock = slot.as_ref().and_then(|slot| slot.lock(timeout, None).ok());
+    let waiting = |bound: Duration| {
+        ui::note(&format!(
+            "waiting for another bedrock-token's login for profile {}, up to {}",
+            s.request.profile,
+            crate::duration::format_secs(bound.as_secs())
+        ));
+    };
+    let lock = slot
+        .as_ref()
+        .and_then(|slot| slot.lock(timeout, None, &waiting).ok());
     let done = slot.as_ref().map(|slot| slot.entry.with_extension("done"));
     if lock.is_some()
         && let Some(done) = &done

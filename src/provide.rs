@@ -122,7 +122,18 @@ fn obtain(s: &Settings, kind: Kind, clock: Clock) -> Result<Entry> {
     let patience: Option<(&dyn Fn() -> bool, Duration)> = s
         .login
         .then_some((&login_busy, Duration::from_secs(s.login_timeout)));
-    let _lock = match slot.lock(Duration::from_secs(s.lock_timeout), patience) {
+    let waiting = |bound: Duration| {
+        let what = match kind {
+            Kind::BedrockKey => "key",
+            Kind::AwsCredentials => "credentials",
+        };
+        ui::note(&format!(
+            "waiting for another bedrock-token making the {what} for profile {}, up to {}",
+            s.request.profile,
+            format_secs(bound.as_secs())
+        ));
+    };
+    let _lock = match slot.lock(Duration::from_secs(s.lock_timeout), patience, &waiting) {
         Ok(lock) => lock,
         Err(e) if matches!(Failure::of(&e), Some(Failure::LockTimeout { .. })) => {
             return fallback(s, e, &[&first], clock());

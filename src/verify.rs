@@ -153,7 +153,13 @@ pub fn verify(s: &Settings, key: &Secret, expires_at: Option<i64>) -> Result<Ver
         (KeyKind::ShortTerm, decoded.region)
     };
     let url = bedrock::endpoint(&region)?;
-    ui::verbose(&format!("asking Bedrock: GET {url}"));
+    // The request may take seconds (its timeouts bound it): say so where a
+    // person waits; -v says it everywhere.
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        ui::note(&format!("asking Bedrock whether the key works: GET {url}"));
+    } else {
+        ui::verbose(&format!("asking Bedrock: GET {url}"));
+    }
     Ok(match bedrock::list_foundation_models(&url, key) {
         Ok(answer) => classify(kind, &region, &url, &answer),
         Err(e) => Verdict {

@@ -5,7 +5,7 @@ use super::Outcome;
 use crate::awsfiles::Files;
 use crate::cache::Cache;
 use crate::duration::{now_unix, rfc3339};
-use crate::output::doctor::Check;
+use crate::output::doctor::{Check, Mark};
 use crate::provide;
 use crate::settings::{CacheDir, Settings};
 use anyhow::Result;
@@ -25,17 +25,18 @@ pub fn run(s: &Settings, live: bool) -> Result<Outcome> {
 
     let profile = &req.profile;
     let (config, credentials) = (paths.config.display(), paths.credentials.display());
+    for path in [&paths.config, &paths.credentials] {
+        if !path.exists() {
+            report.note(format!("{} does not exist", path.display()));
+        }
+    }
     if files.has_profile(profile) {
         report.check(true, format!("profile {profile} is defined"), String::new());
     } else if profile == "default" {
-        report.check(
-            true,
-            format!(
-                "profile default is not in {config} or {credentials}: credentials must come from \
-                 the environment, web identity, a container or the instance"
-            ),
-            String::new(),
-        );
+        report.note(format!(
+            "profile default is not in {config} or {credentials}: credentials must come from \
+             the environment, web identity, a container or the instance"
+        ));
     } else {
         report.check(
             false,
@@ -61,9 +62,10 @@ pub fn run(s: &Settings, live: bool) -> Result<Outcome> {
     // cache compares fingerprints, not times, but the user should know.
     let now_t = std::time::SystemTime::now();
     for path in [&paths.config, &paths.credentials] {
-        let future = std::fs::metadata(path)
-            .and_then(|m| m.modified())
-            .is_ok_and(|t| t > now_t + std::time::Duration::from_secs(60));
+        let Ok(modified) = std::fs::metadata(path).and_then(|m| m.modified()) else {
+            continue;
+        };
+        let future = modified > now_t + std::time::Duration::from_secs(60);
         report.check(
             !future,
             format!("{}: modification time is not in the future", path.display()),
@@ -91,11 +93,14 @@ pub fn run(s: &Settings, live: bool) -> Result<Outcome> {
     // Static keys in the credentials file win over a credential_process in
     // the config file for the same profile.
     for (name, section) in &files.credentials {
-        let shadowed = section.contains_key("aws_access_key_id")
-            && files
-                .config
-                .get(name)
-                .is_some_and(|c| c.contains_key("credential_process"));
+        if !files
+            .config
+            .get(name)
+            .is_some_and(|c| c.contains_key("credential_process"))
+        {
+            continue;
+        }
+        let shadowed = section.contains_key("aws_access_key_id");
         report.check(
             !shadowed,
             format!("profile {name}: no static keys shadow its credential_process"),
@@ -106,27 +111,13 @@ pub fn run(s: &Settings, live: bool) -> Result<Outcome> {
         );
     }
 
-    // Each credential_process that runs us must split, as botocore and the
-    // AWS SDKs split it (shell rules; Windows rules on Windows), into a
-    // program that exists.
-    for (name, section) in &files.config {
-        if let Some(cmd) = section.get("credential_process")
-            && cmd.contains("bedrock-token")
-        {
-            let program = split_command(cmd).and_then(|words| words.into_iter().next());
-            let runnable = program.as_deref().is_some_and(|p| {
-                std::fs::metadata(p).is_ok_and(|m| crate::platform::is_executable(&m))
-                    || (!p.contains(std::path::is_separator)
-                        && (p.ends_with("bedrock-token") || p.ends_with("bedrock-token.exe")))
-            });
-            report.check(
-                runnable,
-                format!("profile {name}: credential_process runs an existing program"),
-                format!(
-                    "profile {name}: credential_process splits (by {SPLIT_RULES} rules, as botocore and the AWS SDKs do) into program {}, which is not an executable file; fix: put the path in {QUOTES} quotes, as `bedrock-token setup aws-config` prints it",
-                    program.as_deref().unwrap_or("(none: unbalanced quotes)")
-                ),
-            );
+    // Each credential_process must split, as botocore and the AWS SDKs
+    // split it (shell rules; Windows rules on Windows), into a program that
+    // exists and may be run; one that runs bedrock-token for its own
+    // profile would call itself.
+    for (name, section) in files.config.iter().chain(&files.credentials) {
+        if let Some(cmd) = section.get("credential_process") {
+            report.credential_process(name, cmd);
         }
     }
 
@@ -161,7 +152,9 @@ pub fn run(s: &Settings, live: bool) -> Result<Outcome> {
                 .filter(|p| p.extension().is_some_and(|e| e == "json"))
                 .filter_map(|p| crate::cache::read_header(&p).ok())
                 .find(|e| e.created_at > now.saturating_add(60));
-            report.check(
+            // With no directory yet there was nothing to look at.
+            if exists {
+                report.check(
                 future.is_none(),
                 "clock: no cached entry was made in the future".into(),
                 format!(
@@ -170,6 +163,7 @@ pub fn run(s: &Settings, live: bool) -> Result<Outcome> {
                     rfc3339(now)
                 ),
             );
+            }
         }
         CacheDir::Off => {}
         CacheDir::Unavailable(why) => report.check(
@@ -179,6 +173,9 @@ pub fn run(s: &Settings, live: bool) -> Result<Outcome> {
         ),
     }
 
+    if report.problems > 0 {
+        report.note("did not try to make a key: fix the problems above first".into());
+    }
     if report.problems == 0 && region.is_ok() {
         match provide::bedrock_key(s) {
             Ok(entry) => {
@@ -306,9 +303,125 @@ impl Report {
 
     fn check(&mut self, ok: bool, good: String, bad: String) {
         self.problems += usize::from(!ok);
-        let text = if ok { good } else { bad };
-        self.checks.push(Check { ok, text });
+        let (mark, text) = if ok {
+            (Mark::Ok, good)
+        } else {
+            (Mark::Problem, bad)
+        };
+        self.checks.push(Check { mark, text });
     }
+
+    /// What was found that is neither right nor wrong: no check ran.
+    fn note(&mut self, text: String) {
+        self.checks.push(Check {
+            mark: Mark::Note,
+            text,
+        });
+    }
+
+    /// One profile's credential_process: the program it splits into exists
+    /// and may be run, and it is not bedrock-token for this same profile.
+    fn credential_process(&mut self, name: &str, cmd: &str) {
+        let Some(words) = split_command(cmd).filter(|w| !w.is_empty()) else {
+            self.check(
+                false,
+                String::new(),
+                format!(
+                    "profile {name}: credential_process does not split (by {SPLIT_RULES} rules, as botocore and the AWS SDKs do) into a command: unbalanced quotes or empty; fix: put the path in {QUOTES} quotes, as `bedrock-token setup aws-config` prints it"
+                ),
+            );
+            return;
+        };
+        let program = &words[0];
+        let Some(found) = find_program(program) else {
+            // `/opt/My Tools/creds.sh --x` unquoted: a longer prefix runs.
+            let cmd = cmd.trim();
+            let spaced = cmd
+                .match_indices(' ')
+                .map(|(i, _)| &cmd[..i])
+                .chain(std::iter::once(cmd))
+                .skip(1)
+                .find(|prefix| find_program(prefix).is_some());
+            let hint = match spaced {
+                Some(path) => format!("; fix: {path} holds a space: put it in {QUOTES} quotes"),
+                None => "; fix: install it, or correct the path".into(),
+            };
+            self.check(
+                false,
+                String::new(),
+                format!(
+                    "profile {name}: credential_process splits (by {SPLIT_RULES} rules, as botocore and the AWS SDKs do) into program {program}, which is not an executable file{}{hint}",
+                    if program.contains(std::path::is_separator) { "" } else { " on PATH" }
+                ),
+            );
+            return;
+        };
+        let runs_us = found.file_stem().is_some_and(|s| s == "bedrock-token");
+        let target = profile_argument(&words[1..]);
+        if runs_us && target.as_deref().is_none_or(|t| t == name) {
+            self.check(
+                false,
+                String::new(),
+                match target {
+                    Some(_) => format!(
+                        "profile {name}: credential_process runs bedrock-token for profile {name} itself, which would call itself; fix: point --profile at the profile with the credentials (bedrock-token setup aws-config -p SOURCE)"
+                    ),
+                    None => format!(
+                        "profile {name}: credential_process runs bedrock-token without --profile, so with AWS_PROFILE={name} it would call itself; fix: add --profile SOURCE, the profile with the credentials"
+                    ),
+                },
+            );
+            return;
+        }
+        self.check(
+            true,
+            format!(
+                "profile {name}: credential_process runs {}",
+                found.display()
+            ),
+            String::new(),
+        );
+    }
+}
+
+/// The value of `--profile`/`-p` among bedrock-token's arguments.
+fn profile_argument(args: &[String]) -> Option<String> {
+    let mut it = args.iter();
+    let mut found = None;
+    while let Some(a) = it.next() {
+        if a == "--" {
+            break;
+        }
+        if a == "--profile" || a == "-p" {
+            found = it.next().cloned();
+        } else if let Some(v) = a.strip_prefix("--profile=") {
+            found = Some(v.to_string());
+        }
+    }
+    found
+}
+
+/// The file a program name runs: the path itself when it has a directory,
+/// else the first executable of that name on PATH (with `.exe` on Windows),
+/// as the process starters of botocore and the AWS SDKs find it.
+fn find_program(program: &str) -> Option<std::path::PathBuf> {
+    use std::path::{Path, PathBuf};
+    let runnable = |p: &Path| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && crate::platform::is_executable(&m))
+    };
+    if program.contains(std::path::is_separator) || Path::new(program).is_absolute() {
+        let p = PathBuf::from(program);
+        return runnable(&p).then_some(p);
+    }
+    let path = crate::environment::env("PATH").ok().flatten()?;
+    std::env::split_paths(&path)
+        .filter(|dir| dir.is_absolute())
+        .flat_map(|dir| {
+            let plain = dir.join(program);
+            let exe = dir.join(format!("{program}.exe"));
+            [plain].into_iter().chain(cfg!(windows).then_some(exe))
+        })
+        .find(|p| runnable(p))
 }
 
 /// How this platform's consumers split `credential_process`, and the quotes

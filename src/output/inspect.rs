@@ -26,6 +26,19 @@ impl ShortTerm<'_> {
 pub fn short_term(k: &ShortTerm, format: InfoFormat) -> String {
     let d = k.decoded;
     let remaining = k.expires_at - k.now;
+    // A key signed with credentials that expire sooner than its
+    // X-Amz-Expires dies with them: the lifetime that holds is the shorter.
+    let signed_for = i64::try_from(d.expires_in).unwrap_or(i64::MAX);
+    let holds = (k.expires_at - d.signed_at).clamp(0, signed_for);
+    let lifetime = if holds < signed_for {
+        format!(
+            "{} (asked for {}; the credentials that signed it expire first)",
+            format_secs(holds.unsigned_abs()),
+            format_secs(d.expires_in)
+        )
+    } else {
+        format_secs(d.expires_in)
+    };
     match format {
         InfoFormat::Json => {
             let mut doc = json!({
@@ -34,7 +47,8 @@ pub fn short_term(k: &ShortTerm, format: InfoFormat) -> String {
                 "access_key_id": d.masked_access_key_id(),
                 "session_token": d.has_session_token,
                 "signed_at": rfc3339(d.signed_at),
-                "lifetime_seconds": d.expires_in,
+                "lifetime_seconds": holds,
+                "requested_lifetime_seconds": d.expires_in,
                 "expires_at": rfc3339(k.expires_at),
                 "remaining_seconds": remaining.max(0),
                 "valid": k.valid(),
@@ -54,7 +68,7 @@ pub fn short_term(k: &ShortTerm, format: InfoFormat) -> String {
             let session = if d.has_session_token { "yes" } else { "no" };
             t.push_str(&format!("session token:  {session}\n"));
             t.push_str(&format!("signed at:      {}\n", rfc3339(d.signed_at)));
-            t.push_str(&format!("lifetime:       {}\n", format_secs(d.expires_in)));
+            t.push_str(&format!("lifetime:       {lifetime}\n"));
             t.push_str(&format!("expires at:     {}\n", rfc3339(k.expires_at)));
             t.push_str(&format!(
                 "remaining:      {}\n",
@@ -123,7 +137,7 @@ mod tests {
                  access key id:  {}\n\
                  session token:  yes\n\
                  signed at:      2027-01-15T08:00:00Z\n\
-                 lifetime:       12h\n\
+                 lifetime:       1h (asked for 12h; the credentials that signed it expire first)\n\
                  expires at:     2027-01-15T09:00:00Z\n\
                  remaining:      50m\n",
                 d.masked_access_key_id()
@@ -140,7 +154,8 @@ mod tests {
                 "access_key_id": d.masked_access_key_id(),
                 "session_token": true,
                 "signed_at": "2027-01-15T08:00:00Z",
-                "lifetime_seconds": 43200,
+                "lifetime_seconds": 3600,
+                "requested_lifetime_seconds": 43200,
                 "expires_at": "2027-01-15T09:00:00Z",
                 "remaining_seconds": 3000,
                 "valid": true,
