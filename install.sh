@@ -41,6 +41,8 @@ if [ -z "$prefix" ] || [ "$prefix" = "/.local" ]; then
 fi
 
 cd "$(dirname "$0")"
+# cargo --quiet prints nothing until it is done: say what takes the time.
+echo "install.sh: building bedrock-token in release mode (cargo; the first build downloads and compiles the dependencies, a few minutes)" >&2
 # On Linux with glibc, link statically: no dynamic loader and no shared
 # libraries to map and relocate at start, which halves the cost of a cache
 # hit (docs/benchmarks.md). The flags go to the target crates only, so

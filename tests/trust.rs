@@ -233,7 +233,7 @@ fn closed_standard_descriptors_never_reach_our_files() {
     // stdin closed: inspect - reads nothing and says so.
     sb.sh(&format!("exec '{}' inspect - <&-", bin()))
         .output()
-        .assert_fails(1, &["not a Bedrock"]);
+        .assert_fails(1, &["nothing was read from stdin"]);
 }
 
 #[cfg(unix)]
