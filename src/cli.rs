@@ -142,7 +142,7 @@ pub enum Command {
     Cache(CacheCommand),
     /// Print a ready-to-paste configuration snippet for a consumer (or long-term-key)
     #[command(
-        after_help = "Examples:\n  bedrock-token setup claude-code --write      merge into ~/.claude/settings.json\n  bedrock-token -p dev setup direnv >> .envrc && direnv allow\n  bedrock-token -p dev --duration 1h setup systemd > ~/.config/systemd/user/bedrock-token-dev.service"
+        after_help = "Examples:\n  bedrock-token setup claude-code --write      merge into ~/.claude/settings.json\n  bedrock-token -p dev setup direnv >> .envrc && direnv allow\n  bedrock-token -p dev --duration 1h setup systemd   a user unit, renewing 1-hour keys"
     )]
     Setup(SetupArgs),
     /// Ask Bedrock whether the current key, or one read from stdin with `-`, works, and why not
@@ -158,12 +158,12 @@ pub enum Command {
     /// Create, list, rotate, deactivate and delete Bedrock long-term API keys (IAM)
     #[command(
         subcommand,
-        after_help = "Examples:\n  bedrock-token key create --expires 30 --write ~/.config/bedrock-token/bedrock.key\n  bedrock-token key list --all-users\n  bedrock-token key rotate --verify --write ~/.config/bedrock-token/bedrock.key"
+        after_help = "Examples:\n  bedrock-token setup long-term-key             the safe steps to create and hand over a key\n  bedrock-token key list --all-users\n  bedrock-token key rotate --verify --write ~/.config/bedrock-token/bedrock.key"
     )]
     Key(KeyCommand),
     /// Print shell completions
     #[command(
-        after_help = "Examples:\n  bedrock-token completions bash --install     then open a new shell\n  bedrock-token completions fish --install\n  bedrock-token completions zsh > ~/.zfunc/_bedrock-token"
+        after_help = "Examples:\n  bedrock-token completions bash --install     then open a new shell\n  bedrock-token completions fish --install\n  bedrock-token completions zsh --install      then add the fpath line it prints"
     )]
     Completions(CompletionsArgs),
 }

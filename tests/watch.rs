@@ -264,6 +264,8 @@ fn the_systemd_unit_passes_systemd_analyze_verify() {
     fs::copy(bin(), &exe).unwrap();
     let runtime = sb.path("run");
     fs::create_dir(&runtime).unwrap();
+    // setup prints units only for a profile that exists.
+    sb.config("[profile team/dev%1]\nregion = eu-west-1\n");
     let unit = sb
         .command(&exe)
         .env("XDG_RUNTIME_DIR", &runtime)
