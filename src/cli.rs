@@ -39,9 +39,7 @@ profile, region, duration, min_remaining, auto_login, cache_dir), then AWS defau
 #[command(
     name = "bedrock-token",
     version,
-    about = "Amazon Bedrock short-term API keys from your AWS credentials, cached and fast",
-    long_about = "Amazon Bedrock short-term API keys from your AWS credentials, cached and fast.\n\n\
-        With no subcommand, prints the key (as `bedrock-token token`).",
+    about = "Amazon Bedrock short-term API keys from your AWS credentials, cached and fast.\nWith no command, prints the key (as `bedrock-token token`).",
     after_help = AFTER_HELP
 )]
 pub struct Cli {
@@ -65,7 +63,7 @@ pub struct Global {
     #[arg(long, global = true, help_heading = GLOBAL, value_name = "DUR", value_parser = parse_lifetime)]
     pub duration: Option<u64>,
 
-    /// Reuse a cached key only with this much life left [default: 15m]
+    /// Reuse a cached key only with this much life left [default: 15m, at most DUR/4]
     #[arg(long, global = true, help_heading = GLOBAL, value_name = "DUR", value_parser = parse_min_remaining)]
     pub min_remaining: Option<u64>,
 

@@ -71,6 +71,21 @@ fn setup_carries_the_settings_it_was_given_to_each_consumer() {
         unit.contains("--region eu-west-2 \"--duration\" \"1h\" \"--min-remaining\" \"6m\" write"),
         "{unit}"
     );
+    // systemd takes the unit, carried flags and all.
+    if let Some(analyze) = tool("systemd-analyze") {
+        let runtime = sb.path("run");
+        fs::create_dir_all(&runtime).unwrap();
+        let file = sb.write("units/bedrock-token-dev.service", &unit);
+        let out = sb
+            .command(analyze)
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env("SYSTEMD_LOG_LEVEL", "notice")
+            .args(["verify", "--user"])
+            .arg(&file)
+            .output();
+        out.assert_code(0);
+        assert_eq!(out.stderr, "", "systemd-analyze had remarks");
+    }
     let sidecar = sb.run().args(flags).args(["setup", "kubernetes"]).ok();
     assert!(
         sidecar.contains(r#""--duration","1h","--min-remaining","6m","write""#),
