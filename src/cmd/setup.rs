@@ -65,6 +65,10 @@ pub fn run(s: &Settings, g: &Global, args: &SetupArgs) -> Result<Outcome> {
     } else {
         sh_base.clone()
     };
+    // A command line for consumers that split it themselves: by shell rules
+    // on Unix, by Windows rules on Windows (see `command_word`).
+    // The path is always double-quoted on Windows, where paths with spaces
+    // are the rule (`C:\Program Files\...`).
     let exe_word = if cfg!(windows) {
         win_word(&exe)
     } else {
