@@ -349,6 +349,32 @@ fn a_wait_for_another_process_says_so_once_and_a_hit_says_nothing() {
 }
 
 #[test]
+fn verify_says_it_asks_bedrock_at_a_terminal_only() {
+    let sb = Sandbox::new();
+    // Nothing listens on the discard port: an answer at once.
+    let run = || {
+        sb.run_static()
+            .env("AWS_ENDPOINT_URL_BEDROCK", "http://127.0.0.1:9")
+    };
+    let piped = run().arg("verify").output();
+    piped.assert_code(1);
+    assert_eq!(piped.stderr, "", "no note into a pipe or log");
+    let Some(script) = tool("script") else { return };
+    let out = run()
+        .cmd
+        .get_envs()
+        .fold(sb.command(script), |c, (k, v)| match v {
+            Some(v) => c.env(k.to_str().unwrap(), v),
+            None => c,
+        })
+        .args(["-qec", &format!("'{}' verify", bin()), "/dev/null"])
+        .output();
+    let note = "bedrock-token: note: asking Bedrock whether the key works: GET http://127.0.0.1:9/foundation-models";
+    assert_eq!(out.stdout.matches(note).count(), 1, "{out:?}");
+    assert!(!out.stdout.contains("bedrock-api-key-"), "no secret");
+}
+
+#[test]
 fn doctor_says_only_what_it_checked() {
     // No AWS files: notes, not `ok`, for what is not there.
     let sb = Sandbox::new();
