@@ -62,7 +62,7 @@ if [ -n "$missing" ]; then
     fi
     command -v apt-get >/dev/null 2>&1 \
         || fail "these Debian packages are missing:$missing, and this is not a Debian-like system (no apt-get): install their equivalents"
-    step "installing Debian packages:$missing (apt-get; 1 to 5 minutes, wine the most)"
+    step "installing Debian packages:$missing (apt-get; up to 10 minutes on a fresh system, wine the most)"
     $sudo apt-get update -qq
     # shellcheck disable=SC2086
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
