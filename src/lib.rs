@@ -9,6 +9,7 @@
 
 pub mod awsfiles;
 pub mod bedrock;
+pub mod bedrock_key;
 pub mod cache;
 pub mod cli;
 pub mod cmd;
