@@ -94,13 +94,6 @@ impl BedrockKey {
             token::PREFIX
         )
     }
-
-    pub fn kind(&self) -> Kind {
-        match self {
-            BedrockKey::ShortTerm(_) => Kind::ShortTerm,
-            BedrockKey::LongTerm(_) => Kind::LongTerm,
-        }
-    }
 }
 
 impl LongTerm {

@@ -14,10 +14,10 @@
 //! sent once, never retried; a failure says whether IAM may have carried
 //! the call out all the same ([`Failed`]), so the command can look.
 
-use crate::duration::now_unix;
+use crate::duration::{Expiry, now_unix};
 use crate::error::with_hint;
 use crate::secret::Secret;
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
 use aws_sdk_iam::config::interceptors::{
     AfterDeserializationInterceptorContextRef, BeforeDeserializationInterceptorContextMut,
 };
@@ -31,8 +31,6 @@ use std::time::Duration;
 
 /// The IAM service name of Bedrock long-term keys.
 pub const SERVICE: &str = "bedrock.amazonaws.com";
-/// The longest lifetime IAM grants a key, in days.
-pub const MAX_AGE_DAYS: u32 = 36_600;
 /// Keys within this many days of expiry are flagged.
 pub const SOON_DAYS: i64 = 7;
 /// One IAM call, from the name lookup to the answer's last byte, retries
@@ -93,30 +91,6 @@ pub struct NewKey {
     pub secret: Secret,
 }
 
-/// A key's requested lifetime.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expiry {
-    Days(u32),
-    Never,
-}
-
-/// `--expires`: `30`, `30d` or `never`, 1 to 36600 days.
-pub fn parse_expires(text: &str) -> std::result::Result<Expiry, String> {
-    if text.eq_ignore_ascii_case("never") {
-        return Ok(Expiry::Never);
-    }
-    let digits = text.strip_suffix('d').unwrap_or(text);
-    match digits.parse::<u32>() {
-        Ok(d) if (1..=MAX_AGE_DAYS).contains(&d) => Ok(Expiry::Days(d)),
-        Ok(_) => Err(format!(
-            "{text:?} is out of range: a key lives 1 to {MAX_AGE_DAYS} days, or `never`"
-        )),
-        Err(_) => Err(format!(
-            "{text:?} is not a lifetime: give days (`30` or `30d`) or `never`"
-        )),
-    }
-}
-
 /// The region IAM signs in for the partition of `region`: IAM is global,
 /// one endpoint per partition.
 pub fn signing_region(region: Option<&str>) -> &'static str {
@@ -162,10 +136,7 @@ impl From<Failed> for anyhow::Error {
 }
 
 pub fn connect(c: Connection) -> Result<Iam> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")?;
+    let runtime = crate::runtime::current_thread()?;
     let mut config = aws_sdk_iam::Config::builder()
         .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
         .region(aws_sdk_iam::config::Region::new(c.region))
@@ -632,7 +603,7 @@ fn causes(err: &(dyn std::error::Error + 'static)) -> String {
         }
         source = e.source();
     }
-    crate::credentials::causes(err)
+    crate::error::causes(err)
 }
 
 fn listed(m: &ServiceSpecificCredentialMetadata, now: i64) -> Key {
@@ -662,17 +633,6 @@ fn status(s: &StatusType, expires: Option<i64>, now: i64) -> Status {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lifetimes_are_days_or_never() {
-        assert_eq!(parse_expires("30"), Ok(Expiry::Days(30)));
-        assert_eq!(parse_expires("30d"), Ok(Expiry::Days(30)));
-        assert_eq!(parse_expires("36600"), Ok(Expiry::Days(36_600)));
-        assert_eq!(parse_expires("never"), Ok(Expiry::Never));
-        for bad in ["0", "36601", "-1", "30h", "", "d", "1.5"] {
-            assert!(parse_expires(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn iam_signs_in_its_partitions_region() {

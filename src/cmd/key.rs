@@ -11,9 +11,9 @@ use super::Outcome;
 use crate::cli::{
     InfoFormat, KeyCommand, KeyDeleteArgs, KeyIdArgs, KeyListArgs, KeyNewArgs, KeyRotateArgs,
 };
-use crate::duration::{now_unix, rfc3339};
+use crate::duration::{Expiry, now_unix, rfc3339};
 use crate::error::{usage, with_hint};
-use crate::iam::{self, Expiry, Failed, Iam, Key, NewKey, Status};
+use crate::iam::{self, Failed, Iam, Key, NewKey, Status};
 use crate::output::keys as render;
 use crate::settings::Settings;
 use crate::ui;
@@ -50,7 +50,7 @@ fn connect(s: &Settings) -> Result<Iam> {
         credentials: resolved.credentials,
         profile: s.request.profile.clone(),
         region: iam_region,
-        endpoint: crate::settings::endpoint_override("AWS_ENDPOINT_URL_IAM")?,
+        endpoint: crate::environment::endpoint_override("AWS_ENDPOINT_URL_IAM")?,
     })
 }
 
@@ -376,8 +376,8 @@ fn check_destination(args: &KeyNewArgs) -> Result<()> {
     let Some(path) = &args.write else {
         return check_stdout();
     };
-    super::write::check_target(path).map_err(|e| usage(format!("{e:#}")))?;
-    super::write::check_target(&previous_path(path)).map_err(|e| usage(format!("{e:#}")))?;
+    crate::fsutil::check_target(path).map_err(|e| usage(format!("{e:#}")))?;
+    crate::fsutil::check_target(&previous_path(path)).map_err(|e| usage(format!("{e:#}")))?;
     let dir = crate::fsutil::parent(path);
     if !dir.is_dir() {
         return Err(usage(format!(
@@ -456,7 +456,7 @@ fn deliver(new: &NewKey, args: &KeyNewArgs, keep_previous: bool) -> Result<Optio
     } else {
         None
     };
-    if let Err(e) = super::write::write_if_changed(path, new.secret.expose().as_bytes()) {
+    if let Err(e) = crate::fsutil::write_if_changed(path, new.secret.expose().as_bytes()) {
         // The file still holds what it held: its copy is not needed.
         if let Some(p) = &previous {
             let _ = std::fs::remove_file(p);
@@ -473,7 +473,7 @@ fn deliver(new: &NewKey, args: &KeyNewArgs, keep_previous: bool) -> Result<Optio
 
 /// Copies what `path` holds to `F.previous` (mode 0600), if it holds anything.
 fn save_previous(path: &Path) -> Result<Option<PathBuf>> {
-    if super::write::check_target(path)?.is_none() {
+    if crate::fsutil::check_target(path)?.is_none() {
         return Ok(None);
     }
     let old = zeroize::Zeroizing::new(
