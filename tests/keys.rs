@@ -17,9 +17,9 @@
 //! endless body, a page marker that never ends.
 
 mod common;
+use common::http;
 use common::*;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
+use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 const ACCOUNT: &str = "111122223333";
@@ -101,17 +101,13 @@ struct FakeIam {
 
 impl FakeIam {
     fn start() -> FakeIam {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
         let state = Arc::new(Mutex::new(State::default()));
         let shared = state.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let state = shared.clone();
-                std::thread::spawn(move || serve(stream, &state));
-            }
-        });
-        FakeIam { url, state }
+        let port = http::serve(move |stream, _| serve(stream, &shared));
+        FakeIam {
+            url: format!("http://127.0.0.1:{port}"),
+            state,
+        }
     }
 
     /// bedrock-token pointed at this fake, as user dev.
@@ -228,35 +224,17 @@ fn new_cred(st: &mut State, user: &str, created: i64, expires: Option<i64>) -> C
 }
 
 fn serve(stream: std::net::TcpStream, state: &Mutex<State>) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).is_err() {
+    let Some(request) = http::read_request(&stream) else {
         return;
-    }
-    let mut headers: Vec<(String, String)> = Vec::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
-        }
-    }
-    let header = |n: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k == n)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
     };
-    let length: usize = header("content-length").parse().unwrap_or(0);
-    let mut body = vec![0; length];
-    let _ = reader.read_exact(&mut body);
-    let params = form(&String::from_utf8_lossy(&body));
+    let params = form(&String::from_utf8_lossy(&request.body));
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let action = get("Action").unwrap_or_default();
-    let (caller, scope, signed) = check_signature(&request_line, &headers, &body);
+    let (caller, scope, signed) = check_signature(
+        &format!("{} {} HTTP/1.1", request.method, request.target),
+        &request.headers,
+        &request.body,
+    );
 
     let mut st = state.lock().unwrap();
     st.seen.push(Seen {
@@ -1067,47 +1045,32 @@ fn rotate_verify_asks_bedrock_before_deactivating() {
 /// A minimal Bedrock: `GET /foundation-models` answers 200 for a bearer key
 /// the fake IAM issued and holds Active, else 403.
 fn bedrock_for(state: Arc<Mutex<State>>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut auth = String::new();
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line
-                    .strip_prefix("authorization: ")
-                    .or(line.strip_prefix("Authorization: "))
-                {
-                    auth = v.trim().to_string();
-                }
-            }
-            let ok = state
-                .lock()
-                .unwrap()
-                .creds
-                .iter()
-                .any(|c| c.status == "Active" && auth == format!("Bearer {}", c.secret));
-            let (status, body) = if ok {
-                (200, r#"{"modelSummaries":[]}"#)
-            } else {
-                (
-                    403,
-                    r#"{"message":"Authentication failed: Please make sure your API Key is valid."}"#,
-                )
-            };
-            let mut stream = stream;
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
+    let port = http::serve(move |mut stream, _| {
+        let Some(request) = http::read_request(&stream) else {
+            return;
+        };
+        let auth = request.header("authorization").unwrap_or("");
+        let ok = state
+            .lock()
+            .unwrap()
+            .creds
+            .iter()
+            .any(|c| c.status == "Active" && auth == format!("Bearer {}", c.secret));
+        let (status, body) = if ok {
+            (200, r#"{"modelSummaries":[]}"#)
+        } else {
+            (
+                403,
+                r#"{"message":"Authentication failed: Please make sure your API Key is valid."}"#,
+            )
+        };
+        let _ = write!(
+            stream,
+            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
     });
-    url
+    format!("http://127.0.0.1:{port}")
 }
 
 #[test]
