@@ -61,6 +61,8 @@ fn no_core_dumps() {
     // SAFETY: valid pointers to an rlimit.
     unsafe {
         if libc::getrlimit(libc::RLIMIT_CORE, &mut limit) == 0 {
+            // rlim_t is u64 on macOS, i64 on the BSDs: the cast is for them.
+            #[allow(clippy::unnecessary_cast)]
             SAVED_CORE_LIMIT.store(limit.rlim_cur as u64, Ordering::Relaxed);
             limit.rlim_cur = 0;
             libc::setrlimit(libc::RLIMIT_CORE, &limit);
