@@ -17,6 +17,7 @@ case "$target" in
 esac
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM
 src="$tmp/elsewhere/src"
 home="$tmp/other-home"
 mkdir -p "$src" "$home/.cargo/registry"
