@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::process::Command;
 use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::{Duration, Instant};
 
 /// Written into the signal pipe by the renewer when the first key could not
 /// be written: the main thread then fails as plain `write` would.
@@ -116,12 +117,13 @@ pub(super) fn first_failed() {
     notify(FIRST_FAILED);
 }
 
-/// `/bin/sh -c CMD`, with the signal dispositions and limits a child
-/// should start with.
+/// `/bin/sh -c CMD` in a new process group, with the signal dispositions
+/// and limits a child should start with.
 pub(super) fn shell(cmd: &str) -> Command {
     use std::os::unix::process::CommandExt;
     let mut child = Command::new("/bin/sh");
-    child.arg("-c").arg(cmd);
+    // A process group of its own, so that ending it ends what it started.
+    child.arg("-c").arg(cmd).process_group(0);
     // SAFETY: child_defaults is async-signal-safe.
     unsafe {
         child.pre_exec(|| {
@@ -130,6 +132,48 @@ pub(super) fn shell(cmd: &str) -> Command {
         });
     }
     child
+}
+
+/// Ends a hook's process group: SIGTERM, then SIGKILL to whatever is left
+/// once the leader has exited or `grace` has passed. The leader is reaped
+/// last, so until then its id (the group's) cannot be reused and the
+/// signals reach only its group. Says what happened, for the log.
+pub(super) fn end_hook(mut child: std::process::Child, grace: Duration) -> String {
+    let group = child.id() as libc::pid_t;
+    // SAFETY: kill(2) with a negative pid signals that process group.
+    unsafe { libc::kill(-group, libc::SIGTERM) };
+    let started = Instant::now();
+    while started.elapsed() < grace && !exited(group) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let killed = !exited(group);
+    // SAFETY: as above; the unreaped leader keeps the group id ours.
+    unsafe { libc::kill(-group, libc::SIGKILL) };
+    let _ = child.wait();
+    if killed {
+        format!(
+            "ended its process group (SIGKILL after {} ms of SIGTERM)",
+            grace.as_millis()
+        )
+    } else {
+        "ended its process group (SIGTERM)".to_string()
+    }
+}
+
+/// Whether process `pid`, our child, has exited, without reaping it.
+fn exited(pid: libc::pid_t) -> bool {
+    // SAFETY: a zeroed siginfo_t is valid; WNOWAIT leaves the child
+    // waitable.
+    unsafe {
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        let rc = libc::waitid(
+            libc::P_PID,
+            pid as libc::id_t,
+            &mut info,
+            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+        );
+        rc != 0 || info.si_pid() != 0
+    }
 }
 
 /// Writes one byte into the signal pipe.

@@ -131,6 +131,14 @@ pub(super) fn shell(cmd: &str) -> Command {
     child
 }
 
+/// Ends a hook: Windows has no process groups to signal, so the command
+/// itself is terminated (what it started runs on). Says so, for the log.
+pub(super) fn end_hook(mut child: std::process::Child, _grace: std::time::Duration) -> String {
+    let _ = child.kill();
+    let _ = child.wait();
+    "terminated it".to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
