@@ -284,3 +284,49 @@ fn every_error_path_keeps_secrets_off_stderr() {
     l.check_run(run, &["recursion"], false, false)
         .assert_code(1);
 }
+
+/// The session token and container authorization token key the cache (a
+/// key signed under one is never handed out under another) without being
+/// held anywhere a request's value goes: no cache file holds them, and no
+/// `-v` output.
+#[test]
+fn secret_identity_variables_key_the_cache_without_being_kept() {
+    let sb = Sandbox::new();
+    let run = |token: &str| {
+        sb.run()
+            .env("AWS_ACCESS_KEY_ID", "ASIAIOSFODNN7EXAMPLE")
+            .env("AWS_SECRET_ACCESS_KEY", SECRET_SENTINEL)
+            .env("AWS_SESSION_TOKEN", token)
+            .env(
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                format!("{token}-container"),
+            )
+            .env("AWS_REGION", "us-east-1")
+            .arg("-v")
+            .output()
+    };
+    let a = run("SENTINELsessionTOKENone");
+    a.assert_code(0);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let b = run("SENTINELsessionTOKENtwo");
+    b.assert_code(0);
+    assert_ne!(a.stdout, b.stdout, "another session token, another key");
+    assert_eq!(entries(&sb).len(), 2, "one entry per session token");
+    let again = run("SENTINELsessionTOKENone");
+    assert_eq!(again.stdout, a.stdout, "the same token, the same entry");
+    for out in [&a, &b, &again] {
+        assert!(
+            !out.stderr.contains("SENTINELsessionTOKEN"),
+            "{}",
+            out.stderr
+        );
+    }
+    for e in std::fs::read_dir(sb.cache_dir()).unwrap().flatten() {
+        let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+        assert!(
+            !text.contains("SENTINELsessionTOKEN"),
+            "{}",
+            e.path().display()
+        );
+    }
+}

@@ -4,7 +4,8 @@
 //! Two threads. The renewer sleeps until the key in PATH nears
 //! `--min-remaining`, renews it through the shared cache and its lock (so a
 //! watcher and any number of direct callers sign once per key), rewrites
-//! PATH as `write` does and runs `--on-change`. The main thread waits for
+//! PATH as `write` does and starts `--on-change`, which a thread of its
+//! own bounds (the renewer never waits for it). The main thread waits for
 //! the system's requests, which the platform layer turns into [`Event`]s:
 //! on Unix signals (SIGHUP renews now; SIGTERM and SIGINT stop), on Windows
 //! console control events (Ctrl-C, Ctrl-Break, the console closing, logoff
@@ -334,6 +335,12 @@ fn spawn_hook(cmd: &str) -> std::io::Result<std::process::Child> {
     crate::platform::spawn(&mut child)
 }
 
+fn log_ended(ended: Vec<(u32, String)>, why: &str) {
+    for (pid, how) in ended {
+        ui::line(&format!("--on-change command (pid {pid}) {why}: {how}"));
+    }
+}
+
 /// What the main thread tells the renewer.
 #[derive(Default)]
 struct Shared {
@@ -438,22 +445,14 @@ impl Shared {
                 None => return,
             }
         };
-        ui::line(&format!(
-            "--on-change command (pid {pid}) {why}: {}",
-            os::end_hook(child, grace)
-        ));
+        log_ended(os::end_hooks(vec![child], grace), why);
     }
 
-    /// Ends every hook still running: the watcher is stopping.
+    /// Ends every hook still running, all at once: the watcher is stopping.
     fn end_hooks(&self, stopped_by: &str) {
-        let pids: Vec<u32> = self.running_hooks().iter().map(|c| c.id()).collect();
-        for pid in pids {
-            self.end_hook(
-                pid,
-                &format!("still running when {stopped_by} stopped the watcher"),
-                HOOK_GRACE_AT_STOP,
-            );
-        }
+        let children: Vec<_> = self.running_hooks().drain(..).collect();
+        let why = format!("still running when {stopped_by} stopped the watcher");
+        log_ended(os::end_hooks(children, HOOK_GRACE_AT_STOP), &why);
     }
 
     fn renew_now(&self) {

@@ -134,34 +134,43 @@ pub(super) fn shell(cmd: &str) -> Command {
     child
 }
 
-/// Ends a hook's process group: SIGTERM, then SIGKILL to whatever is left
-/// once the leader has exited or `grace` has passed. The leader is reaped
-/// last, so until then its id (the group's) cannot be reused and the
-/// signals reach only its group. Says what happened, for the log.
-pub(super) fn end_hook(mut child: std::process::Child, grace: Duration) -> String {
-    let group = child.id() as libc::pid_t;
-    // SAFETY: kill(2) with a negative pid signals that process group.
-    unsafe { libc::kill(-group, libc::SIGTERM) };
+/// Ends hooks' process groups: SIGTERM to each, then SIGKILL to whatever
+/// is left once its leader has exited or `grace` has passed. Each leader
+/// is reaped last, so until then its id (its group's) cannot be reused and
+/// the signals reach only its group. Says what happened to each, for the
+/// log.
+pub(super) fn end_hooks(children: Vec<std::process::Child>, grace: Duration) -> Vec<(u32, String)> {
+    for child in &children {
+        // SAFETY: kill(2) with a negative pid signals that process group.
+        unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGTERM) };
+    }
     let started = Instant::now();
-    while started.elapsed() < grace && !exited(group) {
+    while started.elapsed() < grace && !children.iter().all(|c| exited(c.id())) {
         std::thread::sleep(Duration::from_millis(20));
     }
-    let killed = !exited(group);
-    // SAFETY: as above; the unreaped leader keeps the group id ours.
-    unsafe { libc::kill(-group, libc::SIGKILL) };
-    let _ = child.wait();
-    if killed {
-        format!(
-            "ended its process group (SIGKILL after {} ms of SIGTERM)",
-            grace.as_millis()
-        )
-    } else {
-        "ended its process group (SIGTERM)".to_string()
-    }
+    children
+        .into_iter()
+        .map(|mut child| {
+            let pid = child.id();
+            let killed = !exited(pid);
+            // SAFETY: as above; the unreaped leader keeps the group id ours.
+            unsafe { libc::kill(-(pid as libc::pid_t), libc::SIGKILL) };
+            let _ = child.wait();
+            let how = if killed {
+                format!(
+                    "ended its process group (SIGKILL after {} ms of SIGTERM)",
+                    grace.as_millis()
+                )
+            } else {
+                "ended its process group (SIGTERM)".to_string()
+            };
+            (pid, how)
+        })
+        .collect()
 }
 
 /// Whether process `pid`, our child, has exited, without reaping it.
-fn exited(pid: libc::pid_t) -> bool {
+fn exited(pid: u32) -> bool {
     // SAFETY: a zeroed siginfo_t is valid; WNOWAIT leaves the child
     // waitable.
     unsafe {
