@@ -201,7 +201,9 @@ fn connect_failure(
         }
         return anyhow!("{text}");
     }
-    let Some(addrs) = resolver.resolved() else {
+    // An address literal is never resolved: it is its own answer.
+    let literal = host.parse::<IpAddr>().ok().map(|ip| vec![ip]);
+    let Some(addrs) = literal.or_else(|| resolver.resolved()) else {
         return anyhow!(
             "name resolution for {host} gave no answer within {} s",
             CONNECT_TIMEOUT.as_secs()
