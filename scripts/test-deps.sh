@@ -1,11 +1,12 @@
 #!/bin/sh
 # Installs everything the test suite runs against, on a clean Debian or
 # Ubuntu machine that has only rustup's Rust: cargo's own components and
-# Windows target; from Debian, a C linker, shells, bash-completion, direnv,
-# openssl, npm, python3-venv and systemd (for systemd-analyze), and
-# mingw-w64 and wine for the Windows build and its tests; the reference
-# generator, moto, the AWS CLI, boto3 and PyYAML from PyPI into .venv
-# (tests/requirements.txt); Claude Code from npm into .npm-tools
+# Windows, aarch64 Linux and macOS targets; from Debian, a C linker, shells, bash-completion, direnv,
+# openssl, npm, python3-venv and systemd (for systemd-analyze), mingw-w64
+# and wine for the Windows build and its tests, the aarch64 cross gcc with
+# its glibc and qemu-user for the Linux-on-ARM build and its tests; the
+# reference generator, moto, the AWS CLI, boto3, PyYAML, and cargo-zigbuild
+# with zig (the macOS lint) from PyPI into .venv (tests/requirements.txt); Claude Code from npm into .npm-tools
 # (tests/npm-tools.txt). One line per step on stderr, saying what it
 # installs and roughly how long it takes; a step with nothing to do says
 # nothing. Idempotent. Exits non-zero, saying what to do, when it cannot
@@ -20,14 +21,20 @@ fail() { echo "test-deps: error: $*" >&2; exit 1; }
 # failure here must not come after minutes of other downloads.
 command -v cargo >/dev/null 2>&1 \
     || fail "cargo is not on PATH: install Rust from https://rustup.rs, open a new shell, and run this again"
-windows_lib=$(rustc --print target-libdir --target x86_64-pc-windows-gnu 2>/dev/null || true)
+targets="x86_64-pc-windows-gnu aarch64-unknown-linux-gnu aarch64-apple-darwin x86_64-apple-darwin"
+targets_missing=""
+for t in $targets; do
+    lib=$(rustc --print target-libdir --target "$t" 2>/dev/null || true)
+    [ -d "$lib" ] || targets_missing="$targets_missing $t"
+done
 if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1 \
-    || [ ! -d "$windows_lib" ]; then
+    || [ -n "$targets_missing" ]; then
     command -v rustup >/dev/null 2>&1 \
-        || fail "rustfmt, clippy or the x86_64-pc-windows-gnu target is missing, and rustup is not on PATH to add them: install them with your Rust distribution"
-    step "installing Rust components rustfmt, clippy and target x86_64-pc-windows-gnu (rustup; about a minute)"
+        || fail "rustfmt, clippy or a target of$targets_missing is missing, and rustup is not on PATH to add them: install them with your Rust distribution"
+    step "installing Rust components rustfmt, clippy and targets$targets_missing (rustup; a minute or two)"
     rustup component add rustfmt clippy >/dev/null
-    rustup target add x86_64-pc-windows-gnu >/dev/null
+    # shellcheck disable=SC2086
+    [ -z "$targets_missing" ] || rustup target add $targets_missing >/dev/null
 fi
 cargo fmt --version >/dev/null 2>&1 || fail "cargo fmt does not run after rustup component add rustfmt"
 cargo clippy --version >/dev/null 2>&1 || fail "cargo clippy does not run after rustup component add clippy"
@@ -49,6 +56,9 @@ if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
     missing="$missing python3-venv"
 fi
 command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || missing="$missing gcc-mingw-w64-x86-64"
+command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing="$missing gcc-aarch64-linux-gnu"
+[ -f /usr/aarch64-linux-gnu/lib/libc.a ] || missing="$missing libc6-dev-arm64-cross"
+command -v qemu-aarch64-static >/dev/null 2>&1 || missing="$missing qemu-user-static"
 if ! command -v wine64 >/dev/null 2>&1 && [ ! -x /usr/lib/wine/wine64 ]; then
     missing="$missing wine64"
 fi
@@ -73,7 +83,7 @@ if [ ! -x .venv/bin/python ]; then
     step "creating .venv (python3 -m venv; a few seconds)"
     python3 -m venv .venv || fail "python3 -m venv failed: install python3-venv (apt-get install python3-venv), remove .venv, and run this again"
 fi
-if ! .venv/bin/python -c 'import aws_bedrock_token_generator, moto, awscli, boto3' 2>/dev/null \
+if ! .venv/bin/python -c 'import aws_bedrock_token_generator, moto, awscli, boto3, ziglang' 2>/dev/null \
     || ! cmp -s tests/requirements.txt .venv/.requirements; then
     step "installing Python packages of tests/requirements.txt into .venv (pip; about a minute)"
     .venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt

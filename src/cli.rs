@@ -287,6 +287,12 @@ pub struct WriteArgs {
     /// its failure is logged, not fatal
     #[arg(long, value_name = "CMD", requires = "watch")]
     pub on_change: Option<String>,
+    /// End the --on-change command (on Unix its whole process group) if it
+    /// still runs after DUR, 1s to 1h (default 60s); renewals never wait
+    /// for it
+    #[arg(long, value_name = "DUR", requires = "on_change",
+          value_parser = |s: &str| duration::parse_within(s, 1, MAX_TIMEOUT_SECS))]
+    pub on_change_timeout: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

@@ -27,6 +27,11 @@ pub fn run(s: &Settings, g: &Global, args: &SetupArgs) -> Result<Outcome> {
             "setup systemd writes a systemd user unit, which Windows has no use for: to keep a key fresh there, have Task Scheduler run `bedrock-token write PATH --watch` at logon",
         ));
     }
+    if cfg!(target_os = "macos") && target == SetupTarget::Systemd {
+        return Err(crate::error::usage(
+            "setup systemd writes a systemd user unit, which macOS has no use for: to keep a key fresh there, have a launchd agent (~/Library/LaunchAgents, RunAtLoad and KeepAlive) run `bedrock-token write PATH --watch`",
+        ));
+    }
     if args.write && target != SetupTarget::ClaudeCode {
         return Err(crate::error::usage(
             "--write is for setup claude-code only: redirect the other snippets where they belong",
