@@ -124,7 +124,7 @@ pub enum Command {
     Exec(ExecArgs),
     /// Write the key to a file, atomically, mode 0600, only when it changed; --watch keeps it fresh
     #[command(
-        after_help = "Examples:\n  mkdir -p ~/.config/app && bedrock-token write ~/.config/app/bedrock.key\n  bedrock-token write .env --format dotenv\n  bedrock-token write \"$XDG_RUNTIME_DIR/bedrock.key\" --watch   (setup systemd runs this)"
+        after_help = "Examples:\n  mkdir -p ~/.config/app && bedrock-token write ~/.config/app/bedrock.key\n  bedrock-token write \"$XDG_RUNTIME_DIR/bedrock.key\" --watch   (setup systemd runs this)"
     )]
     Write(WriteArgs),
     /// Print the profile's AWS credentials as credential_process JSON
@@ -276,15 +276,12 @@ pub struct WriteArgs {
     /// Text is the bare key without a newline
     #[arg(long, value_enum, default_value_t = FileFormat::Text)]
     pub format: FileFormat,
-    /// Keep running: renew the key before it has less than --min-remaining
-    /// left and rewrite the file, until SIGTERM or SIGINT (SIGHUP renews
-    /// now); on Windows until Ctrl-C, Ctrl-Break, the console closing,
-    /// logoff or shutdown (no renew-now there)
+    /// Keep running, renewing before less than --min-remaining is left, until
+    /// SIGTERM, SIGINT or Ctrl-C; SIGHUP renews now
     #[arg(long)]
     pub watch: bool,
-    /// With --watch, run CMD after each rewrite: `sh -c CMD` on Unix, `cmd
-    /// /C CMD` on Windows (the key is not in its arguments or environment);
-    /// its failure is logged, not fatal
+    /// With --watch, run CMD after each rewrite (`sh -c`; Windows `cmd /C`), without
+    /// the key in its arguments or environment; its failure is logged, not fatal
     #[arg(long, value_name = "CMD", requires = "watch")]
     pub on_change: Option<String>,
     /// End the --on-change command (on Unix its whole process group) if it
