@@ -115,8 +115,36 @@ pub enum Command {
     /// Create, list, rotate, deactivate and delete Bedrock long-term API keys (IAM)
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Run a loopback gateway that forwards to Bedrock with a fresh key on every request
+    Proxy(ProxyArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ProxyArgs {
+    /// Where to listen: a loopback address (127.0.0.1, ::1 or localhost) and
+    /// port; port 0 picks a free one [default: 127.0.0.1:8338]
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
+    #[command(subcommand)]
+    pub exec: Option<ProxyCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProxyCommand {
+    /// Start a gateway on a free loopback port and run CMD with every SDK
+    /// pointed at it; exit with CMD's status. CMD's environment holds no key
+    /// and no AWS secret.
+    Exec(ProxyExecArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProxyExecArgs {
+    /// The command and its arguments, after `--`
+    #[arg(required = true, last = true, value_name = "CMD")]
+    pub command: Vec<OsString>,
 }
 
 #[derive(Debug, Args, Default)]
@@ -281,6 +309,8 @@ pub enum SetupTarget {
     Systemd,
     /// A pod's sidecar container running `write --watch` into a shared emptyDir
     Kubernetes,
+    /// A systemd user unit running the loopback gateway, and what each consumer sets to use it
+    Proxy,
 }
 
 #[derive(Debug, Subcommand)]

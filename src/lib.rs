@@ -22,6 +22,7 @@ pub mod output;
 pub mod platform;
 pub mod process;
 pub mod provide;
+pub mod proxy;
 pub mod recursion;
 pub mod secret;
 pub mod settings;
@@ -79,6 +80,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Verify(args) => cmd::verify::run(&settings, args),
         Command::Doctor(args) => cmd::doctor::run(&settings, args.live),
         Command::Key(c) => cmd::key::run(&settings, c),
+        Command::Proxy(args) => proxy::run(&settings, args),
         Command::Completions(_) => unreachable!("handled above"),
     }
 }
