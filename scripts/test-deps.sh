@@ -2,8 +2,9 @@
 # Installs everything the test suite runs against, on a clean Debian machine:
 # shells, direnv, openssl, npm and systemd (for systemd-analyze) from
 # Debian, and mingw-w64 and wine for the Windows build and its tests; the
-# reference generator, moto, the AWS CLI, boto3 and PyYAML from PyPI into
-# .venv (tests/requirements.txt); Claude Code from npm into .npm-tools
+# reference generator, moto, the AWS CLI, boto3, PyYAML, openai and anthropic from PyPI into
+# .venv (tests/requirements.txt); Claude Code and the AWS SDK for JavaScript v3
+# from npm into .npm-tools
 # (tests/npm-tools.txt); and cargo's own components and Windows target.
 # Idempotent.
 set -eu
@@ -38,7 +39,7 @@ fi
 
 # Claude Code ships a native binary per platform: any Node that runs npm will
 # do for installing it (npm only warns about its engines field).
-if [ ! -x .npm-tools/node_modules/.bin/claude ] \
+if [ ! -x .npm-tools/node_modules/.bin/claude ] || [ ! -d .npm-tools/node_modules/@aws-sdk/client-bedrock-runtime ] \
     || ! cmp -s tests/npm-tools.txt .npm-tools/.requirements; then
     echo "test-deps: installing npm packages into .npm-tools" >&2
     mkdir -p .npm-tools
