@@ -575,3 +575,59 @@ fn without_credentials_consumers_get_the_next_step_and_the_log_says_it_once() {
         "{log}"
     );
 }
+
+#[test]
+fn setup_proxy_gives_a_unit_systemd_accepts_and_each_consumer_its_settings() {
+    let Some(analyze) = tool("systemd-analyze") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let runtime = run_dir(&sb);
+    let text = sb
+        .run()
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .args([
+            "--profile",
+            "dev",
+            "--region",
+            "eu-west-1",
+            "setup",
+            "proxy",
+        ])
+        .ok();
+    let name = text
+        .lines()
+        .next()
+        .unwrap()
+        .strip_prefix("# ~/.config/systemd/user/")
+        .unwrap();
+    assert_eq!(name, "bedrock-token-proxy-dev.service");
+    assert!(
+        text.contains(r#"--profile "dev" --region eu-west-1 proxy --listen 127.0.0.1:8338"#),
+        "{text}"
+    );
+    // The files it names are those a gateway there writes.
+    let dir = format!("{}/bedrock-token", runtime.display());
+    for file in ["proxy-8338.credential", "proxy-8338-ca-bundle.pem"] {
+        assert!(text.contains(&format!("{dir}/{file}")), "{file}: {text}");
+    }
+    for var in [
+        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME=https://127.0.0.1:8338",
+        "ANTHROPIC_BEDROCK_BASE_URL=http://127.0.0.1:8338",
+        "OPENAI_BASE_URL=http://127.0.0.1:8338/openai/v1",
+        "AWS_AUTH_SCHEME_PREFERENCE=httpBearerAuth",
+    ] {
+        assert!(text.contains(var), "{var}: {text}");
+    }
+    let file = sb.path(name);
+    std::fs::write(&file, &text).unwrap();
+    let out = sb
+        .command(analyze)
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env("SYSTEMD_LOG_LEVEL", "notice")
+        .args(["verify", "--user"])
+        .arg(&file)
+        .output();
+    out.assert_code(0);
+    assert_eq!(out.stderr, "", "systemd-analyze had remarks");
+}
