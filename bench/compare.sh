@@ -11,22 +11,13 @@ set -eu
 old=$(realpath "$1")
 new=$(realpath "$2")
 cd "$(dirname "$0")/.."
-if ! command -v hyperfine >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends hyperfine time >/dev/null
-fi
+. bench/env.sh
+need hyperfine
 rounds="${ROUNDS:-10}"
 runs="${RUNS:-100}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT INT TERM
-mkdir -p "$work/home/.aws"
-HOME="$work/home"
-AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE
-AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
-AWS_REGION=us-east-1
-AWS_EC2_METADATA_DISABLED=true
-export HOME AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION AWS_EC2_METADATA_DISABLED
+example_keys "$work"
 # Separate caches: entry formats may differ between the two.
 BEDROCK_TOKEN_CACHE_DIR="$work/old-cache" "$old" >/dev/null
 BEDROCK_TOKEN_CACHE_DIR="$work/new-cache" "$new" >/dev/null

@@ -6,14 +6,14 @@
 #
 #   sh bench/run.sh            # everything
 #   RUNS=100 sh bench/run.sh   # fewer hyperfine runs for the fast scenarios
+#
+# It ends with the instruction counts of a hit and a miss
+# (bench/instructions.sh), which machine noise does not move.
 set -eu
 cd "$(dirname "$0")/.."
 
-if ! command -v hyperfine >/dev/null 2>&1 || ! command -v strace >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends hyperfine strace time >/dev/null
-fi
+. bench/env.sh
+need hyperfine strace
 sh scripts/test-deps.sh
 
 runs="${RUNS:-300}"
@@ -24,15 +24,10 @@ trap 'kill $blackhole_pid 2>/dev/null || true; rm -rf "$work"' EXIT INT TERM
 # Measure what users install.
 sh install.sh --prefix "$work/inst" >/dev/null 2>&1
 bin="$work/inst/bin/bedrock-token"
-mkdir -p "$work/home/.aws" "$work/json"
+mkdir -p "$work/json"
 
 # Same static credentials for us and the reference.
-HOME="$work/home"
-AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE
-AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
-AWS_REGION=us-east-1
-AWS_EC2_METADATA_DISABLED=true
-export HOME AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION AWS_EC2_METADATA_DISABLED
+example_keys "$work"
 "$bin" >/dev/null # warm the cache
 
 cat > "$work/reference.py" <<'PY'
@@ -138,3 +133,8 @@ echo
 echo '```'
 strace -c -f "$bin" 2>&1 >/dev/null | sed -n '1,40p'
 echo '```'
+
+echo
+echo "Instructions (callgrind):"
+echo
+sh bench/instructions.sh "$bin"

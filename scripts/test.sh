@@ -16,6 +16,8 @@ export BEDROCK_TOKEN_TEST_REQUIRE_TOOLS BEDROCK_TOKEN_TEST_VENV
 cargo fmt --all -- --check
 cargo clippy --locked --all-targets -- -D warnings
 shellcheck install.sh scripts/*.sh bench/*.sh fuzz/*.sh
+# The imports of src/ run one way: no cycle, no command importing another.
+python3 scripts/imports.py
 sh scripts/quickstart.sh
 cargo test --locked
 sh scripts/windows-tests.sh

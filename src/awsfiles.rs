@@ -3,6 +3,7 @@
 //! what kind of login it needs, so errors and `doctor` can say what to run.
 //! Credentials themselves are always resolved by aws-config.
 
+use crate::platform::FileId;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -18,8 +19,8 @@ impl Paths {
     /// the home directory (`HOME`; on Windows also `USERPROFILE`, as the AWS
     /// SDKs look). A value that is not UTF-8 is a usage error.
     pub fn from_env() -> anyhow::Result<Paths> {
-        let env = crate::settings::env;
-        let home = crate::settings::user_home()?
+        let env = crate::environment::env;
+        let home = crate::environment::user_home()?
             .map(PathBuf::from)
             .unwrap_or_default();
         let pick = |var: &str, default: &str| -> anyhow::Result<PathBuf> {
@@ -41,6 +42,24 @@ fn expand_tilde(path: PathBuf, home: &Path) -> PathBuf {
     }
 }
 
+/// What the AWS files were: size, mtime and inode of each, `None` when
+/// missing. Compared for equality only, never with the clock, so skewed or
+/// future file times cannot defeat or pin the cache.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FilesStamp {
+    pub config: Option<FileId>,
+    pub credentials: Option<FileId>,
+}
+
+impl FilesStamp {
+    pub fn read(paths: &Paths) -> FilesStamp {
+        FilesStamp {
+            config: crate::platform::path_id(&paths.config),
+            credentials: crate::platform::path_id(&paths.credentials),
+        }
+    }
+}
+
 /// One section's settings, keys lowercased.
 pub type Section = BTreeMap<String, String>;
 
@@ -55,19 +74,28 @@ pub struct Files {
 
 impl Files {
     pub fn load(paths: &Paths) -> Files {
+        let read = |p: &Path| std::fs::read_to_string(p).ok();
+        Files::from_texts(
+            read(&paths.config).as_deref(),
+            read(&paths.credentials).as_deref(),
+        )
+    }
+
+    /// From the two files' text (`None`: missing or unreadable).
+    fn from_texts(config: Option<&str>, credentials: Option<&str>) -> Files {
         let mut files = Files::default();
-        if let Ok(text) = std::fs::read_to_string(&paths.config) {
-            for (name, section) in parse(&text) {
-                if name == "default" {
-                    files.config.insert(name, section);
-                } else if let Some(p) = name.strip_prefix("profile ") {
-                    files.config.insert(p.trim().to_string(), section);
-                }
+        for (name, section) in config.map(parse).unwrap_or_default() {
+            if name == "default" {
+                files.config.insert(name, section);
+            } else if let Some(p) = name.strip_prefix("profile ") {
+                files.config.insert(p.trim().to_string(), section);
             }
         }
-        if let Ok(text) = std::fs::read_to_string(&paths.credentials) {
-            files.credentials = parse(&text).into_iter().collect();
-        }
+        files.credentials = credentials
+            .map(parse)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
         files
     }
 
@@ -159,22 +187,16 @@ source_profile = sso
 [sso-session corp]
 sso_start_url = https://example.awsapps.com/start
 ";
-        let mut files = Files::default();
-        for (name, section) in parse(config) {
-            if let Some(p) = name.strip_prefix("profile ") {
-                files.config.insert(p.to_string(), section);
-            } else {
-                files.config.insert(name, section);
-            }
-        }
-        files.credentials = parse("[dev]\naws_access_key_id = AKIDEXAMPLE\n")
-            .into_iter()
-            .collect();
+        let files = Files::from_texts(
+            Some(config),
+            Some("[dev]\naws_access_key_id = AKIDEXAMPLE\n"),
+        );
         assert_eq!(files.get("default", "region"), Some("us-east-1"));
         assert_eq!(files.get("dev", "region"), Some("eu-west-1"));
         assert_eq!(files.get("dev", "aws_access_key_id"), Some("AKIDEXAMPLE"));
         assert!(files.has_profile("role"));
         assert!(!files.has_profile("nope"));
+        assert!(!files.has_profile("sso-session corp"), "not a profile");
         assert_eq!(
             files.login_command("role").as_deref(),
             Some("aws sso login --profile sso")

@@ -7,8 +7,8 @@
 //! does, and never runs on the path that hands out a key: a cache hit never
 //! reaches it.
 
+use crate::environment::endpoint_override;
 use crate::secret::Secret;
-use crate::settings::endpoint_override;
 use anyhow::{Context, Result};
 use aws_smithy_http_client::Connector;
 use aws_smithy_http_client::proxy::ProxyConfig;
@@ -68,10 +68,7 @@ pub fn list_foundation_models(url: &str, key: &Secret) -> Result<Answer> {
         .try_insert("authorization", format!("Bearer {}", key.expose()))
         .map_err(|_| anyhow::anyhow!("the key holds characters an HTTP header cannot carry"))?;
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")?;
+    let runtime = crate::runtime::current_thread()?;
     runtime.block_on(async {
         let connector = Connector::builder()
             .connector_settings(
@@ -94,7 +91,7 @@ async fn call(connector: &Connector, request: HttpRequest) -> Result<Answer> {
     let response = connector
         .call(request)
         .await
-        .map_err(|e| anyhow::anyhow!("{}", crate::credentials::causes(&e)))?;
+        .map_err(|e| anyhow::anyhow!("{}", crate::error::causes(&e)))?;
     let status = response.status().as_u16();
     let header = |name: &str| response.headers().get(name).map(str::to_string);
     let request_id = header("x-amzn-requestid").or_else(|| header("x-amz-request-id"));

@@ -8,9 +8,9 @@
 //! miss; anything odd about the directory makes the cache unusable, with a
 //! warning, and the key is still made.
 
+use crate::awsfiles::FilesStamp;
 use crate::platform;
 use crate::secret::Secret;
-use crate::settings::FilesStamp;
 use crate::token::{self, MAX_LIFETIME_SECS};
 use anyhow::{Context, Result, anyhow, bail};
 use serde::{Deserialize, Serialize};

@@ -335,8 +335,8 @@ pub struct KeyNewArgs {
     #[arg(long, value_name = "NAME")]
     pub user: Option<String>,
     /// Lifetime: days (`30`, `30d`, 1 to 36600) or `never`
-    #[arg(long, value_name = "DAYS|never", default_value = "30", value_parser = crate::iam::parse_expires)]
-    pub expires: crate::iam::Expiry,
+    #[arg(long, value_name = "DAYS|never", default_value = "30", value_parser = duration::parse_expires)]
+    pub expires: duration::Expiry,
     /// Write the key to PATH (atomically, mode 0600) instead of stdout
     #[arg(long, value_name = "PATH")]
     pub write: Option<PathBuf>,

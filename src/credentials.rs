@@ -6,9 +6,9 @@
 //! It runs on a cache miss only: the hit path never builds an async runtime.
 
 use crate::awsfiles::{Files, Paths};
-use crate::error::with_hint;
+use crate::error::{causes, with_hint};
 use crate::settings::Request;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use aws_config::Region;
 use aws_config::ecs::EcsCredentialsProvider;
 use aws_config::environment::EnvironmentVariableCredentialsProvider;
@@ -19,11 +19,12 @@ use aws_config::profile::ProfileFileCredentialsProvider;
 use aws_config::provider_config::ProviderConfig;
 use aws_config::web_identity_token::WebIdentityTokenCredentialsProvider;
 use aws_credential_types::Credentials;
-use aws_credential_types::provider::ProvideCredentials;
 use aws_credential_types::provider::error::CredentialsError;
+use aws_credential_types::provider::{ProvideCredentials, future};
 use aws_runtime::env_config::file::{
     EnvConfigFileKind as ProfileFileKind, EnvConfigFiles as ProfileFiles,
 };
+use std::sync::OnceLock;
 use std::time::Duration;
 
 /// IMDS is probed last, and off EC2 it may never answer: keep it short so a
@@ -52,23 +53,25 @@ pub struct Resolved {
 /// `role_arn` is the profile's own, for saying where the credentials came from.
 pub fn resolve(req: &Request, region: &str, role_arn: Option<&str>) -> Result<Resolved> {
     let profile = req.profile.as_str();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")?;
+    let runtime = crate::runtime::current_thread()?;
     let result = runtime.block_on(async {
         let conf = ProviderConfig::default().with_region(Some(Region::new(region.to_string())));
-        let imds = imds::Client::builder()
-            .connect_timeout(IMDS_TIMEOUT)
-            .read_timeout(IMDS_TIMEOUT)
-            .operation_timeout(IMDS_TIMEOUT * 2)
-            .max_attempts(1)
-            .build();
-        let profile_provider = ProfileFileCredentialsProvider::builder()
-            .profile_name(profile)
-            .profile_files(profile_files(req))
-            .configure(&conf)
-            .build();
+        // Each provider past the environment is built only when the chain
+        // reaches it: building one makes its STS or HTTP client, which
+        // loads the system's CA certificates, many times the cost of
+        // signing, for a call that keys in the environment never make.
+        let profile_provider = {
+            let conf = conf.clone();
+            let files = profile_files(req);
+            let profile = profile.to_string();
+            lazy(move || {
+                ProfileFileCredentialsProvider::builder()
+                    .profile_name(&profile)
+                    .profile_files(files.clone())
+                    .configure(&conf)
+                    .build()
+            })
+        };
         let chain = if req.env_credentials_first {
             CredentialsProviderChain::first_try(
                 "Environment",
@@ -78,23 +81,34 @@ pub fn resolve(req: &Request, region: &str, role_arn: Option<&str>) -> Result<Re
         } else {
             CredentialsProviderChain::first_try("Profile", profile_provider)
         };
+        let (web, ecs, ec2) = (conf.clone(), conf.clone(), conf);
         let chain = chain
             .or_else(
                 "WebIdentityToken",
-                WebIdentityTokenCredentialsProvider::builder()
-                    .configure(&conf)
-                    .build(),
+                lazy(move || {
+                    WebIdentityTokenCredentialsProvider::builder()
+                        .configure(&web)
+                        .build()
+                }),
             )
             .or_else(
                 "EcsContainer",
-                EcsCredentialsProvider::builder().configure(&conf).build(),
+                lazy(move || EcsCredentialsProvider::builder().configure(&ecs).build()),
             )
             .or_else(
                 "Ec2InstanceMetadata",
-                ImdsCredentialsProvider::builder()
-                    .imds_client(imds)
-                    .configure(&conf)
-                    .build(),
+                lazy(move || {
+                    let imds = imds::Client::builder()
+                        .connect_timeout(IMDS_TIMEOUT)
+                        .read_timeout(IMDS_TIMEOUT)
+                        .operation_timeout(IMDS_TIMEOUT * 2)
+                        .max_attempts(1)
+                        .build();
+                    ImdsCredentialsProvider::builder()
+                        .imds_client(imds)
+                        .configure(&ec2)
+                        .build()
+                }),
             );
         chain.provide_credentials().await
     });
@@ -111,6 +125,41 @@ pub fn resolve(req: &Request, region: &str, role_arn: Option<&str>) -> Result<Re
             region,
             &req.paths,
         )),
+    }
+}
+
+/// A credential provider built on its first use: see [`resolve`].
+fn lazy<P, F>(make: F) -> Lazy<P, F>
+where
+    P: ProvideCredentials,
+    F: Fn() -> P + Send + Sync + 'static,
+{
+    Lazy {
+        make,
+        built: OnceLock::new(),
+    }
+}
+
+struct Lazy<P, F> {
+    make: F,
+    built: OnceLock<P>,
+}
+
+impl<P: ProvideCredentials, F: Fn() -> P + Send + Sync> ProvideCredentials for Lazy<P, F> {
+    fn provide_credentials<'a>(&'a self) -> future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        self.built.get_or_init(&self.make).provide_credentials()
+    }
+}
+
+impl<P: std::fmt::Debug, F> std::fmt::Debug for Lazy<P, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.built.get() {
+            Some(p) => p.fmt(f),
+            None => f.write_str("Lazy(not built)"),
+        }
     }
 }
 
@@ -250,24 +299,4 @@ fn explain(
             )
         }
     }
-}
-
-/// The error's causes on one line, deduplicated (aws-config and the smithy
-/// HTTP client often repeat themselves one level down).
-pub fn causes(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut source = err.source();
-    while let Some(e) = source {
-        let text = e.to_string();
-        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = e.source();
-    }
-    let text = if parts.is_empty() {
-        err.to_string()
-    } else {
-        parts.join(": ")
-    };
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

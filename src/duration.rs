@@ -135,6 +135,33 @@ pub fn format_remaining(secs: i64) -> String {
     }
 }
 
+/// The longest lifetime IAM grants a key, in days.
+pub const MAX_AGE_DAYS: u32 = 36_600;
+
+/// A key's requested lifetime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    Days(u32),
+    Never,
+}
+
+/// `key --expires`: `30`, `30d` or `never`, 1 to 36600 days.
+pub fn parse_expires(text: &str) -> std::result::Result<Expiry, String> {
+    if text.eq_ignore_ascii_case("never") {
+        return Ok(Expiry::Never);
+    }
+    let digits = text.strip_suffix('d').unwrap_or(text);
+    match digits.parse::<u32>() {
+        Ok(d) if (1..=MAX_AGE_DAYS).contains(&d) => Ok(Expiry::Days(d)),
+        Ok(_) => Err(format!(
+            "{text:?} is out of range: a key lives 1 to {MAX_AGE_DAYS} days, or `never`"
+        )),
+        Err(_) => Err(format!(
+            "{text:?} is not a lifetime: give days (`30` or `30d`) or `never`"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,5 +211,16 @@ mod tests {
         assert_eq!(format_remaining(-120), "expired 2m ago");
         assert_eq!(rfc3339(1735689600), "2025-01-01T00:00:00Z");
         assert_eq!(parse_rfc3339("2025-01-01T01:00:00+01:00"), Some(1735689600));
+    }
+
+    #[test]
+    fn lifetimes_are_days_or_never() {
+        assert_eq!(parse_expires("30"), Ok(Expiry::Days(30)));
+        assert_eq!(parse_expires("30d"), Ok(Expiry::Days(30)));
+        assert_eq!(parse_expires("36600"), Ok(Expiry::Days(36_600)));
+        assert_eq!(parse_expires("never"), Ok(Expiry::Never));
+        for bad in ["0", "36601", "-1", "30h", "", "d", "1.5"] {
+            assert!(parse_expires(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -64,3 +64,23 @@ pub fn with_hint(message: impl Into<String>, hint: impl Into<String>) -> anyhow:
 pub fn exit_code(err: &anyhow::Error) -> u8 {
     Failure::of(err).map_or(1, Failure::exit_code)
 }
+
+/// The error's causes on one line, deduplicated (aws-config and the smithy
+/// HTTP client often repeat themselves one level down).
+pub fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source = err.source();
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = e.source();
+    }
+    let text = if parts.is_empty() {
+        err.to_string()
+    } else {
+        parts.join(": ")
+    };
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

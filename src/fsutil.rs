@@ -1,6 +1,8 @@
-//! Atomic file replacement, shared by the cache and `write`.
+//! Files we replace: atomic replacement (the cache, `write`, `key --write`,
+//! completions), and the check that only a regular file is ever replaced.
 
-use anyhow::{Context, Result};
+use crate::secret::Secret;
+use anyhow::{Context, Result, bail};
 use std::fs;
 use std::io::Write;
 use std::path::Path;
@@ -43,6 +45,45 @@ pub fn atomic_write_mode(path: &Path, content: &[u8], mode: u32) -> Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Writes `content` to `path` unless it already holds exactly that with
+/// mode 0600 (on Windows: private to this user); says whether it wrote.
+/// Only a regular file is ever replaced (see [`check_target`]).
+pub fn write_if_changed(path: &Path, content: &[u8]) -> Result<bool> {
+    let meta = check_target(path)?;
+    if let Some(meta) = &meta
+        && crate::platform::has_private_mode(meta, path)
+        && fs::read(path).is_ok_and(|old| {
+            Secret::new(String::from_utf8_lossy(&old))
+                .expose()
+                .as_bytes()
+                == content
+        })
+    {
+        return Ok(false);
+    }
+    atomic_write(path, content)?;
+    Ok(true)
+}
+
+/// What is at `path` now, if anything: an error unless it is a regular
+/// file, since replacing a symlink, FIFO, device or directory would break
+/// whatever the user put there.
+pub fn check_target(path: &Path) -> Result<Option<fs::Metadata>> {
+    let meta = match fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("could not read {}", path.display())),
+    };
+    if !meta.is_file() {
+        bail!(
+            "{} is not a regular file ({}); remove it or choose another path",
+            path.display(),
+            crate::platform::kind_of(meta.file_type())
+        );
+    }
+    Ok(Some(meta))
 }
 
 /// Removes temp files that `atomic_write` left for `path` when its writer

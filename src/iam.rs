@@ -9,11 +9,12 @@
 //! since IAM is global. `AWS_ENDPOINT_URL_IAM`, then `AWS_ENDPOINT_URL`,
 //! override the endpoint as in the SDKs.
 
-use crate::duration::now_unix;
+use crate::duration::{Expiry, now_unix};
+use crate::environment::endpoint_override;
 use crate::error::with_hint;
 use crate::secret::Secret;
-use crate::settings::{Settings, endpoint_override};
-use anyhow::{Context, Result, anyhow};
+use crate::settings::Settings;
+use anyhow::{Result, anyhow};
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::operation::RequestId;
 use aws_sdk_iam::types::{ServiceSpecificCredentialMetadata, StatusType};
@@ -21,8 +22,6 @@ use std::time::Duration;
 
 /// The IAM service name of Bedrock long-term keys.
 pub const SERVICE: &str = "bedrock.amazonaws.com";
-/// The longest lifetime IAM grants a key, in days.
-pub const MAX_AGE_DAYS: u32 = 36_600;
 /// Keys within this many days of expiry are flagged.
 pub const SOON_DAYS: i64 = 7;
 /// One IAM call, retries included.
@@ -82,30 +81,6 @@ pub struct NewKey {
     pub secret: Secret,
 }
 
-/// A key's requested lifetime.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expiry {
-    Days(u32),
-    Never,
-}
-
-/// `--expires`: `30`, `30d` or `never`, 1 to 36600 days.
-pub fn parse_expires(text: &str) -> std::result::Result<Expiry, String> {
-    if text.eq_ignore_ascii_case("never") {
-        return Ok(Expiry::Never);
-    }
-    let digits = text.strip_suffix('d').unwrap_or(text);
-    match digits.parse::<u32>() {
-        Ok(d) if (1..=MAX_AGE_DAYS).contains(&d) => Ok(Expiry::Days(d)),
-        Ok(_) => Err(format!(
-            "{text:?} is out of range: a key lives 1 to {MAX_AGE_DAYS} days, or `never`"
-        )),
-        Err(_) => Err(format!(
-            "{text:?} is not a lifetime: give days (`30` or `30d`) or `never`"
-        )),
-    }
-}
-
 /// The region IAM signs in for the partition of `region`: IAM is global,
 /// one endpoint per partition.
 pub fn signing_region(region: Option<&str>) -> &'static str {
@@ -134,10 +109,7 @@ pub fn connect(s: &Settings) -> Result<Iam> {
         "calling IAM in {iam_region} as profile {} (credentials from {})",
         s.request.profile, resolved.source
     ));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")?;
+    let runtime = crate::runtime::current_thread()?;
     let endpoint = endpoint_override("AWS_ENDPOINT_URL_IAM")?;
     let mut config = aws_sdk_iam::Config::builder()
         .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
@@ -317,7 +289,7 @@ impl Iam {
                 format!(
                     "could not reach IAM at {} ({action}{whose}): {}",
                     self.endpoint,
-                    crate::credentials::causes(&err)
+                    crate::error::causes(&err)
                 ),
                 "check network access to IAM (HTTPS_PROXY and NO_PROXY are honoured) and AWS_ENDPOINT_URL_IAM, then try again",
             );
@@ -375,17 +347,6 @@ fn status(s: &StatusType, expires: Option<i64>, now: i64) -> Status {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lifetimes_are_days_or_never() {
-        assert_eq!(parse_expires("30"), Ok(Expiry::Days(30)));
-        assert_eq!(parse_expires("30d"), Ok(Expiry::Days(30)));
-        assert_eq!(parse_expires("36600"), Ok(Expiry::Days(36_600)));
-        assert_eq!(parse_expires("never"), Ok(Expiry::Never));
-        for bad in ["0", "36601", "-1", "30h", "", "d", "1.5"] {
-            assert!(parse_expires(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn iam_signs_in_its_partitions_region() {

@@ -2,33 +2,59 @@
 //! credential chain, cached on disk and printed in the shape each consumer
 //! wants.
 //!
-//! The binary (`main.rs`) is a thin shell over these modules; they are a
-//! library so the property tests and fuzz targets can reach the parsers.
+//! The binary (`main.rs`) is a thin shell over these modules. They are
+//! private to the crate, so the dead-code lint sees every unused item; the
+//! fuzz targets reach the parsers of untrusted input through [`fuzz`].
+//!
 //! Data flows one way: [`cli`] options -> [`settings`] -> [`provide`] (the
 //! [`cache`], else [`credentials`] -> [`token`]) -> [`output`] -> stdout.
+//! The imports follow it, and `scripts/imports.py` (run by the test script)
+//! fails on a cycle or on a command importing another:
+//!
+//! - `cmd/*`: one file per subcommand, at the top; none imports another.
+//!   `run` below dispatches, `write --watch` included.
+//! - [`provide`], then [`proxy`], [`verify`], [`iam`], [`login`]: the flows the
+//!   commands call; service clients ([`bedrock`], [`iam`]) take what they
+//!   need as arguments.
+//! - [`settings`] (from [`cli`]'s options), [`credentials`], [`cache`],
+//!   [`token`], [`output`] (renderers, quoting).
+//! - Leaves: [`environment`] (every variable read, and the names that mean
+//!   something across the tree), [`awsfiles`], [`duration`], [`error`],
+//!   [`fsutil`], [`platform`], [`runtime`], [`secret`], [`ui`].
 
-pub mod awsfiles;
-pub mod bedrock;
-pub mod cache;
-pub mod cli;
-pub mod cmd;
-pub mod credentials;
-pub mod duration;
-pub mod error;
-pub mod fsutil;
-pub mod iam;
-pub mod login;
-pub mod output;
-pub mod platform;
-pub mod process;
-pub mod provide;
-pub mod proxy;
-pub mod recursion;
-pub mod secret;
-pub mod settings;
-pub mod token;
-pub mod ui;
-pub mod verify;
+mod awsfiles;
+mod bedrock;
+mod cache;
+mod cli;
+mod cmd;
+mod credentials;
+mod duration;
+mod environment;
+mod error;
+mod fsutil;
+mod iam;
+mod login;
+mod output;
+mod platform;
+mod process;
+mod provide;
+mod proxy;
+mod recursion;
+mod runtime;
+mod secret;
+mod settings;
+mod token;
+mod ui;
+mod verify;
+
+/// The parsers of untrusted input, for the fuzz targets (fuzz/).
+pub mod fuzz {
+    pub use crate::awsfiles::parse as parse_aws_ini;
+    pub use crate::cache::parse_entry;
+    pub use crate::duration::{format_secs, parse as parse_duration};
+    pub use crate::settings::parse_file_config;
+    pub use crate::token::{PREFIX as TOKEN_PREFIX, decode as decode_token};
+}
 
 use clap::Parser;
 use cli::{Cli, Command, TokenArgs};
@@ -73,6 +99,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Inspect(args) => cmd::inspect::run(&settings, args),
         Command::Env(args) => cmd::env::run(&settings, args),
         Command::Exec(args) => cmd::exec::run(&settings, args),
+        Command::Write(args) if args.watch => cmd::watch::run(&settings, args),
         Command::Write(args) => cmd::write::run(&settings, args),
         Command::CredentialProcess => cmd::credential_process::run(&settings),
         Command::Cache(c) => cmd::cache::run(&settings, c),
@@ -80,7 +107,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Verify(args) => cmd::verify::run(&settings, args),
         Command::Doctor(args) => cmd::doctor::run(&settings, args.live),
         Command::Key(c) => cmd::key::run(&settings, c),
-        Command::Proxy(args) => proxy::run(&settings, args),
+        Command::Proxy(args) => cmd::proxy::run(&settings, args),
         Command::Completions(_) => unreachable!("handled above"),
     }
 }

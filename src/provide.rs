@@ -348,8 +348,8 @@ mod tests {
     //! The hit, miss and fallback decisions at chosen instants. The profile
     //! is in no AWS file, so a miss fails before any credential lookup.
     use super::*;
-    use crate::awsfiles::Paths;
-    use crate::settings::{FilesStamp, Request};
+    use crate::awsfiles::{FilesStamp, Paths};
+    use crate::settings::Request;
 
     const T: i64 = 1_800_000_000;
 

@@ -4,10 +4,10 @@
 //! The [`Request`] is the part that decides the identity and the key; the
 //! credential chain takes it and the cache key is its hash.
 
-use crate::awsfiles::{Files, Paths};
+use crate::awsfiles::{Files, FilesStamp, Paths};
 use crate::cli::{Global, parse_lifetime, parse_min_remaining, parse_region, parse_timeout};
+use crate::environment::{IDENTITY_ENV, env, home};
 use crate::error::{usage, with_hint};
-use crate::platform::FileId;
 use crate::token::MAX_LIFETIME_SECS;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
@@ -80,24 +80,6 @@ pub enum RegionProblem {
     Invalid(String),
 }
 
-/// Variables that change which identity the credential chain finds.
-pub const IDENTITY_ENV: &[&str] = &[
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SESSION_TOKEN",
-    "AWS_ROLE_ARN",
-    "AWS_ROLE_SESSION_NAME",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-    "AWS_EC2_METADATA_DISABLED",
-    "AWS_EC2_METADATA_SERVICE_ENDPOINT",
-    "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_STS",
-];
-
 impl Request {
     /// The region, or an error that says how to set one.
     pub fn region(&self) -> Result<&str> {
@@ -128,24 +110,6 @@ impl Request {
         match duration {
             Some(d) => format!("{kind}\0duration={d}\0{request}"),
             None => format!("{kind}\0{request}"),
-        }
-    }
-}
-
-/// What the AWS files were: size, mtime and inode of each, `None` when
-/// missing. Compared for equality only, never with the clock, so skewed or
-/// future file times cannot defeat or pin the cache.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FilesStamp {
-    pub config: Option<FileId>,
-    pub credentials: Option<FileId>,
-}
-
-impl FilesStamp {
-    pub fn read(paths: &Paths) -> FilesStamp {
-        FilesStamp {
-            config: crate::platform::path_id(&paths.config),
-            credentials: crate::platform::path_id(&paths.credentials),
         }
     }
 }
@@ -253,50 +217,6 @@ fn redact_quoted(message: &str) -> String {
         inside = !inside;
     }
     out.trim_end().replace('\n', " ")
-}
-
-/// A non-empty environment variable. One that is not UTF-8 is a usage error
-/// naming it: silently ignoring `AWS_PROFILE` would sign as someone else.
-pub fn env(name: &str) -> Result<Option<String>> {
-    match std::env::var(name) {
-        Ok(v) if v.is_empty() => Ok(None),
-        Ok(v) => Ok(Some(v)),
-        Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(_)) => Err(usage(format!(
-            "environment variable {name} is not valid UTF-8; fix or unset it"
-        ))),
-    }
-}
-
-/// A configured endpoint, as the AWS SDKs take it: the service's own
-/// variable (`AWS_ENDPOINT_URL_BEDROCK`), then `AWS_ENDPOINT_URL`; neither
-/// when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true.
-pub fn endpoint_override(service_var: &str) -> Result<Option<String>> {
-    let ignore =
-        env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")?.is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let configured = env(service_var)?.or(env("AWS_ENDPOINT_URL")?);
-    Ok(configured.filter(|_| !ignore))
-}
-
-/// The home directory, when set, UTF-8 and absolute: a relative one would
-/// put files under the working directory.
-fn home() -> Result<Option<String>> {
-    Ok(user_home()?.filter(|h| Path::new(h).is_absolute()))
-}
-
-/// The home directory as the AWS SDKs find it: `HOME`; on Windows, where
-/// it is seldom set, then `USERPROFILE`, then `HOMEDRIVE` + `HOMEPATH`.
-pub fn user_home() -> Result<Option<String>> {
-    let home = env("HOME")?;
-    if cfg!(windows) && home.is_none() {
-        if let Some(profile) = env("USERPROFILE")? {
-            return Ok(Some(profile));
-        }
-        if let (Some(drive), Some(path)) = (env("HOMEDRIVE")?, env("HOMEPATH")?) {
-            return Ok(Some(drive + &path));
-        }
-    }
-    Ok(home)
 }
 
 /// A profile name the AWS SDK accepts: the SDK silently skips a section

@@ -223,21 +223,6 @@ fn credential_process_json_is_version_1_and_hides_nothing_it_should_show() {
 }
 
 #[test]
-fn the_recursion_guard_fires() {
-    let sb = Sandbox::new();
-    sb.config(&format!(
-        "[profile loop]\nregion = us-east-1\ncredential_process = {} credential-process --profile loop\n",
-        bin()
-    ));
-    let out = sb
-        .run()
-        .args(["credential-process", "--profile", "loop"])
-        .output();
-    out.assert_fails(1, &["recursion", "profile loop"]);
-    assert!(out.elapsed.as_secs() < 10);
-}
-
-#[test]
 fn exec_passes_the_key_exit_status_and_signals() {
     let sb = Sandbox::new();
     let key = key(&sb);

@@ -490,6 +490,9 @@ fn future_file_times_neither_defeat_nor_pin_the_cache() {
     );
 }
 
+/// The profile's credential_process is bedrock-token itself, for that
+/// profile, its path quoted as both splitters keep it whole (on Windows the
+/// SDK runs it through `cmd.exe /C`, and the marker crosses it).
 #[test]
 fn a_profile_that_runs_any_command_for_itself_stops_at_once() {
     let sb = Sandbox::new();
@@ -502,9 +505,9 @@ fn a_profile_that_runs_any_command_for_itself_stops_at_once() {
             .run()
             .args(["--profile", "loop", "--lock-timeout", "20s"])
             .output();
-        out.assert_fails(1, &["recursion"]);
+        out.assert_fails(1, &["recursion", "profile loop"]);
         assert!(
-            out.elapsed < Duration::from_secs(10),
+            out.elapsed < Duration::from_secs(if cfg!(windows) { 20 } else { 10 }),
             "{command}: {:?}",
             out.elapsed
         );

@@ -418,24 +418,6 @@ fn credential_process_prints_version_1_json() {
     assert_eq!(v["SessionToken"], "SESSIONEXAMPLE+/=");
 }
 
-/// A profile whose credential_process is bedrock-token itself, for that
-/// profile: the SDK runs it through `cmd.exe /C`, the marker crosses, and
-/// the inner call refuses instead of looping.
-#[test]
-fn the_recursion_guard_fires_through_cmd() {
-    let sb = Sandbox::new();
-    sb.config(&format!(
-        "[profile loop]\nregion = us-east-1\ncredential_process = \"{}\" credential-process --profile loop\n",
-        bin()
-    ));
-    let out = sb
-        .run()
-        .args(["credential-process", "--profile", "loop"])
-        .output();
-    out.assert_fails(1, &["recursion", "profile loop"]);
-    assert!(out.elapsed.as_secs() < 20, "{:?}", out.elapsed);
-}
-
 /// An SSO profile whose session has expired (no token cached), and the
 /// stand-in `aws.exe` (scripts/windows/fake-aws.c) first on PATH.
 fn sso_sandbox() -> Option<(Sandbox, std::path::PathBuf, std::ffi::OsString)> {

@@ -118,67 +118,10 @@ fn a_directory_at_path_is_refused_at_start() {
         .assert_fails(2, &["--watch"]);
 }
 
+/// Wine is slow to start the credential process: recovery takes longer.
 #[test]
 fn a_failing_credential_source_keeps_the_old_key_and_recovers() {
-    let sb = Sandbox::new();
-    let down = sb.path("down");
-    let expires = time::OffsetDateTime::now_utc() + time::Duration::hours(2);
-    let expires = expires
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
-    let script = sb.write(
-        "bin/flaky.cmd",
-        &format!(
-            "@echo off\r\nif exist \"{}\" (\r\n  echo the source is down 1>&2\r\n  exit /b 1\r\n)\r\necho {{\"Version\":1,\"AccessKeyId\":\"ASIAFLAKYEXAMPLE0001\",\"SecretAccessKey\":\"s\",\"SessionToken\":\"t\",\"Expiration\":\"{expires}\"}}\r\n",
-            down.display()
-        ),
-    );
-    sb.config(&format!(
-        "[profile flaky]\nregion = us-east-1\ncredential_process = \"{}\"\n",
-        script.display()
-    ));
-    let key = sb.path("key");
-    let watcher = Watcher::start(
-        sb.run()
-            .args(["-p", "flaky", "--duration", "4s", "--min-remaining", "1s"])
-            .arg("write")
-            .arg(&key)
-            .arg("--watch"),
-        &key,
-    );
-    let first = read_key(&key);
-    fs::write(&down, "").unwrap();
-    // Down until well after the key expired: the file keeps a whole key
-    // throughout (the first, or one renewal made before the marker took
-    // effect).
-    let outage = Instant::now() + Duration::from_secs(10);
-    let mut held = BTreeSet::new();
-    while Instant::now() < outage {
-        held.insert(read_key(&key));
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    fs::remove_file(&down).unwrap();
-    assert!(held.len() <= 2, "{} keys during the outage", held.len());
-    let stale = read_key(&key);
-    assert!(expires_at(&stale) < now_secs() as i64, "expired by now");
-    // The next retry is 4 to 8 s after the last; wine is slow to start
-    // the credential process.
-    wait_for(Duration::from_secs(20), "recovery", || {
-        read_key(&key) != stale
-    });
-    let fresh = read_key(&key);
-    assert_ne!(fresh, first);
-    assert!(expires_at(&fresh) as f64 > now_secs());
-    let out = watcher.stop();
-    assert_eq!(out.stdout, "", "nothing on stdout");
-    out.assert_stderr_mentions(&[
-        "renewal failed (attempt 1)",
-        "renewal failed (attempt 2)",
-        "keeps its key, valid until",
-        "the file is left as is",
-        "next attempt in",
-        "renewed",
-    ]);
+    outage_then_recovery(Duration::from_secs(20));
 }
 
 /// Ctrl-C (as Ctrl-Break, the console closing, logoff and shutdown) stops

@@ -3,5 +3,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = bedrock_token::awsfiles::parse(&String::from_utf8_lossy(data));
+    let _ = bedrock_token::fuzz::parse_aws_ini(&String::from_utf8_lossy(data));
 });

@@ -3,5 +3,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = bedrock_token::cache::parse_entry(data.to_vec(), "k", 1_800_000_000);
+    let _ = bedrock_token::fuzz::parse_entry(data.to_vec(), "k", 1_800_000_000);
 });

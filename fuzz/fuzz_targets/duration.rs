@@ -5,8 +5,8 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    if let Ok(secs) = bedrock_token::duration::parse(&text) {
-        let printed = bedrock_token::duration::format_secs(secs);
-        assert_eq!(bedrock_token::duration::parse(&printed), Ok(secs));
+    if let Ok(secs) = bedrock_token::fuzz::parse_duration(&text) {
+        let printed = bedrock_token::fuzz::format_secs(secs);
+        assert_eq!(bedrock_token::fuzz::parse_duration(&printed), Ok(secs));
     }
 });

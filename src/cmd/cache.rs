@@ -2,13 +2,15 @@
 //! removing it.
 
 use super::Outcome;
-use crate::cache::{self, Cache, Payload};
+use crate::cache::{self, Cache, Entry};
 use crate::cli::CacheCommand;
-use crate::duration::{format_remaining, format_secs, now_unix, rfc3339};
+use crate::duration::now_unix;
+use crate::output::cache_list::{self, Row};
 use crate::provide::{self, Kind};
 use crate::settings::{CacheDir, Settings};
 use anyhow::{Result, bail};
 use std::fs;
+use std::path::Path;
 
 pub fn run(s: &Settings, command: &CacheCommand) -> Result<Outcome> {
     let dir = match &s.cache {
@@ -63,57 +65,32 @@ fn list(cache: &Cache) -> Result<Outcome> {
     if cache.dir().exists() {
         cache.check_dir()?;
     }
-    let now = now_unix();
-    let row = |cols: [&str; 7]| {
-        format!(
-            "{:<16} {:<16} {:<15} {:<9} {:<21} {:<16} {}\n",
-            cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6]
-        )
+    let paths = cache.files()?;
+    let is_login = |p: &Path| {
+        p.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("login-"))
     };
-    let mut out = row([
-        "KIND",
-        "PROFILE",
-        "REGION",
-        "DURATION",
-        "EXPIRES",
-        "REMAINING",
-        "PATH",
-    ]);
-    for path in cache.files()? {
-        let shown = path.display().to_string();
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        let login = path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with("login-"));
-        match ext {
-            "json" if !login => {}
-            "lock" if login => {
-                out.push_str(&row(["login lock", "-", "-", "-", "-", "-", &shown]));
-                continue;
-            }
-            "done" => {
-                out.push_str(&row(["login done", "-", "-", "-", "-", "-", &shown]));
-                continue;
-            }
+    let ext = |p: &Path| {
+        p.extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    // Entries are read as a hit reads them; only their header fields show.
+    let entries: Vec<Option<Entry>> = paths
+        .iter()
+        .map(|p| (ext(p) == "json" && !is_login(p)).then(|| cache::read_header(p).ok())?)
+        .collect();
+    let mut rows = Vec::new();
+    for (path, entry) in paths.iter().zip(&entries) {
+        let row = match (ext(path).as_str(), entry) {
+            (_, Some(e)) => Row::Entry(e),
+            ("json", None) if !is_login(path) => Row::Unreadable,
+            ("lock", _) if is_login(path) => Row::LoginLock,
+            ("done", _) => Row::LoginDone,
             _ => continue,
-        }
-        // Read as a hit reads it; only the header fields are shown, and a
-        // file that does not pass is listed as such so the user can clear it.
-        match cache::read_header(&path) {
-            Ok(e) => out.push_str(&row([
-                match e.payload {
-                    Payload::BedrockKey { .. } => "key",
-                    Payload::AwsCredentials { .. } => "credentials",
-                },
-                &e.profile,
-                &e.region,
-                &format_secs(e.duration),
-                &rfc3339(e.expires_at),
-                &format_remaining(e.remaining(now)),
-                &shown,
-            ])),
-            Err(_) => out.push_str(&row(["unreadable", "-", "-", "-", "-", "-", &shown])),
-        }
+        };
+        rows.push((row, path.as_path()));
     }
-    super::print(&out)
+    super::print(&cache_list::render(&rows, now_unix()))
 }

@@ -3,8 +3,8 @@
 
 use super::Outcome;
 use crate::cli::{Cli, CompletionsArgs};
+use crate::environment::env;
 use crate::error::usage;
-use crate::settings::env;
 use anyhow::{Context, Result};
 use clap::CommandFactory;
 use clap_complete::Shell;
@@ -19,7 +19,7 @@ pub fn run(args: &CompletionsArgs) -> Result<Outcome> {
     let path = install_path(args.shell)?;
     let dir = path.parent().expect("an install path has a directory");
     std::fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))?;
-    crate::cmd::write::check_target(&path)?;
+    crate::fsutil::check_target(&path)?;
     crate::fsutil::atomic_write_mode(&path, &out, 0o644)?;
     crate::ui::note(&format!("wrote {}", path.display()));
     if args.shell == Shell::Zsh {

@@ -5,12 +5,13 @@ use super::Outcome;
 use crate::awsfiles::Files;
 use crate::cache::Cache;
 use crate::duration::{now_unix, rfc3339};
+use crate::output::doctor::Check;
 use crate::provide;
 use crate::settings::{CacheDir, Settings};
 use anyhow::Result;
 
 /// The variable SDKs read a Bedrock API key from, before any other credential.
-const BEARER_VAR: &str = crate::cmd::env::TOKEN_VAR;
+const BEARER_VAR: &str = crate::environment::TOKEN_VAR;
 
 /// The longest AWS temporary credentials live (GetSessionToken's maximum).
 const MAX_TEMPORARY_CREDENTIALS_SECS: i64 = 36 * 3600;
@@ -83,7 +84,7 @@ pub fn run(s: &Settings, live: bool) -> Result<Outcome> {
         ),
     );
 
-    if let Some(bearer) = crate::settings::env(BEARER_VAR)? {
+    if let Some(bearer) = crate::environment::env(BEARER_VAR)? {
         report.bearer(&crate::secret::Secret::new(bearer));
     }
 
@@ -219,7 +220,7 @@ pub fn run(s: &Settings, live: bool) -> Result<Outcome> {
             }
         }
     }
-    super::print(&report.out)?;
+    super::print(&crate::output::doctor::render(&report.checks))?;
     Ok(if report.problems == 0 {
         Outcome::Success
     } else {
@@ -229,7 +230,7 @@ pub fn run(s: &Settings, live: bool) -> Result<Outcome> {
 
 #[derive(Default)]
 struct Report {
-    out: String,
+    checks: Vec<Check>,
     problems: usize,
 }
 
@@ -304,12 +305,9 @@ impl Report {
     }
 
     fn check(&mut self, ok: bool, good: String, bad: String) {
-        if ok {
-            self.out.push_str(&format!("ok       {good}\n"));
-        } else {
-            self.problems += 1;
-            self.out.push_str(&format!("PROBLEM  {bad}\n"));
-        }
+        self.problems += usize::from(!ok);
+        let text = if ok { good } else { bad };
+        self.checks.push(Check { ok, text });
     }
 }
 
@@ -320,145 +318,10 @@ const SPLIT_RULES: &str = "shell";
 #[cfg(unix)]
 const QUOTES: &str = "single";
 #[cfg(unix)]
-use shell_split as split_command;
+use crate::output::quote::shell_split as split_command;
 #[cfg(windows)]
 const SPLIT_RULES: &str = "Windows";
 #[cfg(windows)]
 const QUOTES: &str = "double";
 #[cfg(windows)]
-use windows_split as split_command;
-
-/// Splits a command line as Python's `shlex.split` does in POSIX mode
-/// (botocore's split of `credential_process`): single quotes, double quotes
-/// with `\` escapes, `\` outside quotes. `None` for unbalanced quotes.
-#[cfg(any(unix, test))]
-fn shell_split(line: &str) -> Option<Vec<String>> {
-    let mut words = Vec::new();
-    let mut word: Option<String> = None;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            c if c.is_whitespace() => words.extend(word.take()),
-            '\'' => {
-                let w = word.get_or_insert_with(String::new);
-                loop {
-                    match chars.next()? {
-                        '\'' => break,
-                        c => w.push(c),
-                    }
-                }
-            }
-            '"' => {
-                let w = word.get_or_insert_with(String::new);
-                loop {
-                    match chars.next()? {
-                        '"' => break,
-                        '\\' => match chars.next()? {
-                            c @ ('"' | '\\' | '$' | '`') => w.push(c),
-                            c => {
-                                w.push('\\');
-                                w.push(c);
-                            }
-                        },
-                        c => w.push(c),
-                    }
-                }
-            }
-            '\\' => word.get_or_insert_with(String::new).push(chars.next()?),
-            c => word.get_or_insert_with(String::new).push(c),
-        }
-    }
-    words.extend(word);
-    Some(words)
-}
-
-/// Splits a command line as botocore does on Windows
-/// (`compat_shell_split`, the C runtime's rules): only space and tab
-/// separate, only `"` quotes, and `\` is literal unless a run of them leads
-/// up to a `"` (then they escape each other, and an odd one the quote).
-/// `None` for an unclosed quote.
-#[cfg(any(windows, test))]
-fn windows_split(line: &str) -> Option<Vec<String>> {
-    let mut words = Vec::new();
-    let mut word: Option<String> = None;
-    let mut quoted = false;
-    let mut backslashes = 0;
-    for c in line.chars() {
-        match c {
-            '\\' => backslashes += 1,
-            '"' => {
-                let w = word.get_or_insert_with(String::new);
-                w.extend(std::iter::repeat_n('\\', backslashes / 2));
-                let escaped = backslashes % 2 == 1;
-                backslashes = 0;
-                if escaped {
-                    w.push('"');
-                } else {
-                    quoted = !quoted;
-                }
-            }
-            ' ' | '\t' if !quoted => {
-                if backslashes > 0 {
-                    word.get_or_insert_with(String::new)
-                        .extend(std::iter::repeat_n('\\', backslashes));
-                    backslashes = 0;
-                }
-                words.extend(word.take());
-            }
-            c => {
-                let w = word.get_or_insert_with(String::new);
-                w.extend(std::iter::repeat_n('\\', backslashes));
-                backslashes = 0;
-                w.push(c);
-            }
-        }
-    }
-    if quoted {
-        return None;
-    }
-    if backslashes > 0 {
-        word.get_or_insert_with(String::new)
-            .extend(std::iter::repeat_n('\\', backslashes));
-    }
-    words.extend(word);
-    Some(words)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{shell_split, windows_split};
-
-    /// As botocore's `_windows_shell_split` gives them.
-    #[test]
-    fn splits_as_botocore_does_on_windows() {
-        let split = |s: &str| windows_split(s).unwrap();
-        assert_eq!(
-            split(r#""C:\Program Files\bt\bedrock-token.exe" credential-process --profile dev"#),
-            [
-                r"C:\Program Files\bt\bedrock-token.exe",
-                "credential-process",
-                "--profile",
-                "dev"
-            ]
-        );
-        assert_eq!(split(r"C:\a\b.exe  x"), [r"C:\a\b.exe", "x"]);
-        assert_eq!(split(r#"a\\"b c" d"#), [r"a\b c", "d"]);
-        assert_eq!(split(r#"a\"b c"#), [r#"a"b"#, "c"]);
-        assert_eq!(split(r#""" x\"#), ["", r"x\"]);
-        assert_eq!(split("it's fine"), ["it's", "fine"]);
-        assert_eq!(windows_split(r#""open"#), None);
-    }
-
-    #[test]
-    fn splits_as_shlex_does() {
-        let split = |s: &str| shell_split(s).unwrap();
-        assert_eq!(split("/a/b c --x"), ["/a/b", "c", "--x"]);
-        assert_eq!(split(r"'/home/o'\''brien/x' y"), ["/home/o'brien/x", "y"]);
-        assert_eq!(
-            split(r#""/opt/my tools/x" -p 'my dev'"#),
-            ["/opt/my tools/x", "-p", "my dev"]
-        );
-        assert_eq!(split(r#"a\ b "c\"d""#), ["a b", "c\"d"]);
-        assert_eq!(shell_split("'open"), None);
-    }
-}
+use crate::output::quote::windows_split as split_command;

@@ -6,22 +6,12 @@ use super::Outcome;
 use crate::cli::EnvArgs;
 use crate::output;
 use crate::provide;
-use crate::secret::Secret;
 use crate::settings::Settings;
 use anyhow::Result;
 
-pub const TOKEN_VAR: &str = "AWS_BEARER_TOKEN_BEDROCK";
-
 pub fn run(s: &Settings, args: &EnvArgs) -> Result<Outcome> {
     let entry = provide::bedrock_key(s)?;
-    let token = output::token(&entry).expose();
-    let mut pairs: Vec<(&str, &str)> = vec![(TOKEN_VAR, token)];
-    pairs.extend(args.var.iter().map(|v| (v.as_str(), token)));
-    if !args.no_region {
-        // botocore (boto3, the AWS CLI v1) reads only AWS_DEFAULT_REGION.
-        pairs.push(("AWS_REGION", &entry.region));
-        pairs.push(("AWS_DEFAULT_REGION", &entry.region));
-    }
-    let text = Secret::new(output::env::render(args.shell, !args.no_export, &pairs));
+    let pairs = output::env::variables(&entry, &args.var, !args.no_region);
+    let text = output::env::render(args.shell, !args.no_export, &pairs);
     super::print(text.expose())
 }

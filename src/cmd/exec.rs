@@ -4,7 +4,6 @@
 
 use super::Outcome;
 use crate::cli::ExecArgs;
-use crate::cmd::env::TOKEN_VAR;
 use crate::output;
 use crate::provide;
 use crate::settings::Settings;
@@ -17,17 +16,9 @@ pub fn run(s: &Settings, args: &ExecArgs) -> Result<Outcome> {
         .split_first()
         .ok_or_else(|| crate::error::usage("exec needs a command after --"))?;
     let entry = provide::bedrock_key(s)?;
-    let token = output::token(&entry).expose();
     let mut cmd = Command::new(program);
-    cmd.args(rest).env(TOKEN_VAR, token);
-    for var in &args.var {
-        cmd.env(var, token);
-    }
-    if !args.no_region {
-        // botocore (boto3, the AWS CLI v1) reads only AWS_DEFAULT_REGION.
-        cmd.env("AWS_REGION", &entry.region)
-            .env("AWS_DEFAULT_REGION", &entry.region);
-    }
+    cmd.args(rest)
+        .envs(output::env::variables(&entry, &args.var, !args.no_region));
     let err = crate::platform::exec(&mut cmd);
     Err(anyhow!(
         "could not run {}: {err}",

@@ -4,14 +4,14 @@
 //! expiry lives in IAM (`key list`).
 
 use super::Outcome;
-use crate::cli::{InfoFormat, InspectArgs};
-use crate::duration::{format_remaining, format_secs, now_unix, rfc3339};
+use crate::cli::InspectArgs;
+use crate::duration::now_unix;
+use crate::output::inspect;
 use crate::provide;
 use crate::settings::Settings;
 use crate::token;
-use crate::verify::{LONG_TERM_PREFIX, LongTerm, decode_long_term};
+use crate::verify::{LONG_TERM_PREFIX, decode_long_term};
 use anyhow::{Result, anyhow};
-use serde_json::json;
 
 /// Returns whether the key is still valid.
 pub fn run(s: &Settings, args: &InspectArgs) -> Result<Outcome> {
@@ -26,85 +26,19 @@ pub fn run(s: &Settings, args: &InspectArgs) -> Result<Outcome> {
     if key.expose().starts_with(LONG_TERM_PREFIX) {
         let long = decode_long_term(key.expose()).map_err(|e| anyhow!("{e:#}"))?;
         drop(key);
-        return super::print(&long_term(&long, args.format)?);
+        return super::print(&inspect::long_term(&long, args.format));
     }
     let decoded = token::decode(key.expose()).map_err(|e| anyhow!("{e:#}"))?;
-    let now = now_unix();
-    let expires_at = expires_at.unwrap_or_else(|| decoded.expires_at());
-    let remaining = expires_at - now;
-    let valid = remaining > 0 && decoded.signed_at <= now;
-    let text = match args.format {
-        InfoFormat::Json => {
-            let mut doc = json!({
-                "kind": "short-term",
-                "region": decoded.region,
-                "access_key_id": decoded.masked_access_key_id(),
-                "session_token": decoded.has_session_token,
-                "signed_at": rfc3339(decoded.signed_at),
-                "lifetime_seconds": decoded.expires_in,
-                "expires_at": rfc3339(expires_at),
-                "remaining_seconds": remaining.max(0),
-                "valid": valid,
-            });
-            if let Some(p) = profile {
-                doc["profile"] = json!(p);
-            }
-            format!("{}\n", serde_json::to_string_pretty(&doc)?)
-        }
-        InfoFormat::Text => {
-            let mut t = String::from("kind:           short-term\n");
-            if let Some(p) = profile {
-                t.push_str(&format!("profile:        {p}\n"));
-            }
-            t.push_str(&format!("region:         {}\n", decoded.region));
-            t.push_str(&format!(
-                "access key id:  {}\n",
-                decoded.masked_access_key_id()
-            ));
-            t.push_str(&format!(
-                "session token:  {}\n",
-                if decoded.has_session_token {
-                    "yes"
-                } else {
-                    "no"
-                }
-            ));
-            t.push_str(&format!("signed at:      {}\n", rfc3339(decoded.signed_at)));
-            t.push_str(&format!(
-                "lifetime:       {}\n",
-                format_secs(decoded.expires_in)
-            ));
-            t.push_str(&format!("expires at:     {}\n", rfc3339(expires_at)));
-            t.push_str(&format!(
-                "remaining:      {}\n",
-                format_remaining(remaining)
-            ));
-            t
-        }
+    let view = inspect::ShortTerm {
+        expires_at: expires_at.unwrap_or_else(|| decoded.expires_at()),
+        decoded: &decoded,
+        profile: profile.as_deref(),
+        now: now_unix(),
     };
-    super::print(&text)?;
-    Ok(if valid {
+    super::print(&inspect::short_term(&view, args.format))?;
+    Ok(if view.valid() {
         Outcome::Success
     } else {
         Outcome::Problem
-    })
-}
-
-/// A long-term key's owner; never its secret.
-fn long_term(long: &LongTerm, format: InfoFormat) -> Result<String> {
-    const EXPIRY: &str = "not in the key: bedrock-token key list shows it";
-    Ok(match format {
-        InfoFormat::Json => format!(
-            "{}\n",
-            serde_json::to_string_pretty(&json!({
-                "kind": "long-term",
-                "user": long.user,
-                "account": long.account,
-            }))?
-        ),
-        InfoFormat::Text => format!(
-            "kind:           long-term\nuser:           {}\naccount:        {}\nexpires at:     {EXPIRY}\n",
-            long.user, long.account
-        ),
     })
 }

@@ -9,9 +9,10 @@ use super::Outcome;
 use crate::cli::{
     InfoFormat, KeyCommand, KeyDeleteArgs, KeyIdArgs, KeyListArgs, KeyNewArgs, KeyRotateArgs,
 };
+use crate::duration::Expiry;
 use crate::duration::{now_unix, rfc3339};
 use crate::error::{usage, with_hint};
-use crate::iam::{self, Expiry, Iam, Key, NewKey, Status};
+use crate::iam::{self, Iam, Key, NewKey, Status};
 use crate::output::keys as render;
 use crate::settings::Settings;
 use crate::ui;
@@ -182,7 +183,7 @@ fn check_destination(args: &KeyNewArgs) -> Result<()> {
     let Some(path) = &args.write else {
         return Ok(());
     };
-    super::write::check_target(path).map_err(|e| usage(format!("{e:#}")))?;
+    crate::fsutil::check_target(path).map_err(|e| usage(format!("{e:#}")))?;
     let dir = crate::fsutil::parent(path);
     if !dir.is_dir() {
         return Err(usage(format!(
@@ -198,7 +199,7 @@ fn check_destination(args: &KeyNewArgs) -> Result<()> {
 fn deliver(new: &NewKey, args: &KeyNewArgs) -> Result<()> {
     match &args.write {
         Some(path) => {
-            super::write::write_if_changed(path, new.secret.expose().as_bytes())?;
+            crate::fsutil::write_if_changed(path, new.secret.expose().as_bytes())?;
             super::deliver(&match args.format {
                 InfoFormat::Text => render::written_text(new, path),
                 InfoFormat::Json => render::written_json(new),

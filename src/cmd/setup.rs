@@ -5,7 +5,10 @@ use super::Outcome;
 use crate::cli::SetupTarget;
 use crate::duration::format_secs;
 use crate::error::with_hint;
-use crate::output::env::{command_word, fish_quote, ps_quote, sh_quote, sh_word, win_word};
+use crate::output::quote::{
+    command_word, fish_quote, ps_quote, sh_quote, sh_word, systemd_in_quotes, systemd_word,
+    unit_escape, win_word,
+};
 use crate::settings::Settings;
 use anyhow::Result;
 use serde_json::json;
@@ -261,7 +264,7 @@ fn systemd_unit(exe: &str, profile: &str, region: &str) -> Result<String> {
 
 /// `$XDG_RUNTIME_DIR` as systemd names it (`%t`), for the comments.
 fn runtime_dir() -> String {
-    crate::settings::env("XDG_RUNTIME_DIR")
+    crate::environment::env("XDG_RUNTIME_DIR")
         .ok()
         .flatten()
         .filter(|d| !d.chars().any(char::is_control))
@@ -363,42 +366,6 @@ fn proxy_unit(exe: &str, profile: &str, region: &str) -> Result<String> {
     ))
 }
 
-/// An argument of a systemd `ExecStart=` line: double quotes, with `\` and `"`
-/// escaped, `%` doubled (else a specifier) and `$` doubled (else a variable).
-fn systemd_word(v: &str) -> String {
-    format!("\"{}\"", systemd_in_quotes(v))
-}
-
-fn systemd_in_quotes(v: &str) -> String {
-    let mut out = String::new();
-    for c in v.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '%' => out.push_str("%%"),
-            '$' => out.push_str("$$"),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A profile name as part of a unit name: letters, digits, `:`, `_`, `.`
-/// and `-` stay, anything else (`/`, `@`, `%`, `+`) becomes `\xNN`, as
-/// systemd-escape writes it.
-fn unit_escape(v: &str) -> String {
-    let mut out = String::new();
-    for (i, b) in v.bytes().enumerate() {
-        if b.is_ascii_alphanumeric() || b":_-".contains(&b) || (b == b'.' && i > 0) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("\\x{b:02x}"));
-        }
-    }
-    out
-}
-
 /// A sidecar container and its shared `emptyDir`, for a pod whose AWS
 /// identity the credential chain finds in its environment: IRSA (web
 /// identity) or EKS Pod Identity (container credentials).
@@ -456,18 +423,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn systemd_words_keep_quotes_specifiers_and_variables_literal() {
-        assert_eq!(
-            systemd_word("/usr/bin/bedrock-token"),
-            "\"/usr/bin/bedrock-token\""
-        );
-        assert_eq!(
-            systemd_word(r#"/home/a "b"\c/100%/$HOME/x"#),
-            r#""/home/a \"b\"\\c/100%%/$$HOME/x""#
-        );
-    }
-
-    #[test]
     fn a_program_systemd_cannot_run_is_refused() {
         assert_eq!(
             systemd_program("/opt/100% $HOME/bedrock-token").unwrap(),
@@ -476,14 +431,6 @@ mod tests {
         assert!(systemd_program("/opt/a\"b/bedrock-token").is_err());
         assert!(systemd_program(r"/opt/a\b/bedrock-token").is_err());
         assert!(systemd_program("/home/o'brien/bedrock-token").is_err());
-    }
-
-    #[test]
-    fn unit_names_escape_what_systemd_would_misread() {
-        assert_eq!(unit_escape("dev"), "dev");
-        assert_eq!(unit_escape("my-dev_2.x"), "my-dev_2.x");
-        assert_eq!(unit_escape("team/dev@a%b"), r"team\x2fdev\x40a\x25b");
-        assert_eq!(unit_escape(".hidden"), r"\x2ehidden");
     }
 
     #[test]

@@ -13,11 +13,12 @@
 //! source, so it takes well under a second and never leaves a partial file.
 
 use super::Outcome;
-use super::write::{check_target, render, write_if_changed};
 use crate::cache::Entry;
 use crate::cli::{FileFormat, WriteArgs};
 use crate::duration::{format_secs, now_unix, rfc3339, unix};
 use crate::error::Failure;
+use crate::fsutil::{check_target, write_if_changed};
+use crate::output::file::render;
 use crate::provide;
 use crate::settings::Settings;
 use crate::ui;
@@ -296,7 +297,7 @@ fn on_change(cmd: &str) {
         .stdin(std::process::Stdio::null())
         .stdout(std::io::stderr());
     for (name, _) in std::env::vars_os() {
-        if is_key_var(name.as_encoded_bytes()) {
+        if crate::environment::is_key_var(name.as_encoded_bytes()) {
             child.env_remove(name);
         }
     }
@@ -304,17 +305,6 @@ fn on_change(cmd: &str) {
         Ok(status) if status.success() => {}
         Ok(status) => ui::line(&format!("--on-change command failed ({status})")),
         Err(e) => ui::line(&format!("could not run --on-change command: {e}")),
-    }
-}
-
-/// Whether an environment variable's name is an `AWS_BEARER_TOKEN_*`: by
-/// case on Unix, in any case on Windows, where names ignore it.
-fn is_key_var(name: &[u8]) -> bool {
-    const PREFIX: &[u8] = b"AWS_BEARER_TOKEN_";
-    if cfg!(windows) {
-        name.len() >= PREFIX.len() && name[..PREFIX.len()].eq_ignore_ascii_case(PREFIX)
-    } else {
-        name.starts_with(PREFIX)
     }
 }
 
@@ -413,16 +403,5 @@ mod tests {
         assert_eq!(backoff(u32::MAX, 0.0), BACKOFF_CAP / 2);
         let j = jitter();
         assert!((0.0..1.0).contains(&j), "{j}");
-    }
-
-    #[test]
-    fn the_hook_loses_every_bearer_token_variable() {
-        assert!(is_key_var(b"AWS_BEARER_TOKEN_BEDROCK"));
-        assert!(is_key_var(b"AWS_BEARER_TOKEN_"));
-        assert!(!is_key_var(b"AWS_BEARER_TOKEN"));
-        assert!(!is_key_var(b"AWS_REGION"));
-        // Windows names ignore case: `aws_bearer_token_bedrock` is the
-        // same variable there, another one on Unix.
-        assert_eq!(is_key_var(b"aws_bearer_token_bedrock"), cfg!(windows));
     }
 }

@@ -3,11 +3,16 @@
 //! [`Secret`]; none looks a setting up. Only these, and the subcommands
 //! that call them, write to stdout.
 
+pub mod cache_list;
 pub mod credential_process;
+pub mod doctor;
 pub mod env;
 pub mod exec_credential;
+pub mod file;
+pub mod inspect;
 pub mod json;
 pub mod keys;
+pub mod quote;
 pub mod verify;
 
 use crate::cache::{Entry, Payload};

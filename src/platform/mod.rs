@@ -35,13 +35,17 @@ pub struct FileId {
 
 /// An opened path was a symbolic link (or, on Windows, any reparse point:
 /// a symlink or a junction), which we never follow.
+/// Windows only: Unix's `O_NOFOLLOW` says so itself (`ELOOP`).
+#[cfg(windows)]
 #[derive(Debug)]
 pub struct IsLink;
 
+#[cfg(windows)]
 impl std::fmt::Display for IsLink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("a symbolic link or reparse point")
     }
 }
 
+#[cfg(windows)]
 impl std::error::Error for IsLink {}

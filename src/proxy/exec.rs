@@ -5,7 +5,6 @@
 
 use super::forward::Gateway;
 use super::{gate, keys, server, tls};
-use crate::cmd::Outcome;
 use crate::settings::Settings;
 use crate::ui;
 use anyhow::{Context, Result, anyhow};
@@ -25,7 +24,9 @@ const SECRET_VARS: &[&str] = &[
     "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
 ];
 
-pub fn run(s: &Settings, command: &[OsString]) -> Result<Outcome> {
+/// Runs CMD against a gateway of its own; CMD's exit code once it ended
+/// and the gateway stopped.
+pub fn run(s: &Settings, command: &[OsString]) -> Result<i32> {
     let (program, rest) = command
         .split_first()
         .ok_or_else(|| crate::error::usage("proxy exec needs a command after --"))?;
@@ -78,7 +79,7 @@ pub fn run(s: &Settings, command: &[OsString]) -> Result<Outcome> {
         program.to_string_lossy()
     ));
 
-    let runtime = super::runtime()?;
+    let runtime = crate::runtime::current_thread()?;
     let status = runtime.block_on(async {
         let listener = tokio::net::TcpListener::from_std(listener)?;
         let mut child = tokio::process::Command::from(cmd)
@@ -98,7 +99,7 @@ pub fn run(s: &Settings, command: &[OsString]) -> Result<Outcome> {
     })?;
     drop(runtime);
     drop(dir);
-    std::process::exit(exit_code(status))
+    Ok(exit_code(status))
 }
 
 /// What CMD gets: for each variable its value, or `None` to remove it.

@@ -224,7 +224,7 @@ impl Gateway {
             Err(e) => {
                 let message = format!(
                     "could not reach Bedrock at {base}: {}",
-                    crate::credentials::causes(&e)
+                    crate::error::causes(&e)
                 );
                 let mut last = self.unreachable.lock().unwrap();
                 if last.as_deref() != Some(message.as_str()) {

@@ -52,14 +52,6 @@ impl Keys {
         }
     }
 
-    pub fn region(&self) -> Option<&str> {
-        self.settings.request.region.as_deref()
-    }
-
-    pub fn profile(&self) -> &str {
-        &self.settings.request.profile
-    }
-
     /// A key with at least `--min-remaining` of life.
     pub async fn key(&self) -> Result<Secret, NoKey> {
         let mut state = self.state.lock().await;

@@ -20,12 +20,11 @@ pub mod keys;
 pub mod server;
 pub mod tls;
 
-use crate::cli::{ProxyArgs, ProxyCommand};
-use crate::cmd::Outcome;
+use crate::environment::endpoint_override;
 use crate::error::usage;
-use crate::settings::{CacheDir, Settings, endpoint_override};
+use crate::settings::{CacheDir, Settings};
 use crate::ui;
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use forward::{Gateway, Upstream};
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -34,14 +33,6 @@ use std::sync::Arc;
 
 /// Where `proxy` listens unless told.
 pub const DEFAULT_PORT: u16 = 8338;
-
-pub fn run(s: &Settings, args: &ProxyArgs) -> Result<Outcome> {
-    ui::timestamps();
-    match &args.exec {
-        Some(ProxyCommand::Exec(e)) => exec::run(s, &e.command),
-        None => foreground(s, args.listen.as_deref()),
-    }
-}
 
 /// `--listen`: a loopback address and port; `localhost` is 127.0.0.1.
 pub fn parse_listen(text: &str) -> Result<SocketAddr> {
@@ -126,7 +117,7 @@ fn check_upstream(var: &str, url: &str) -> Result<()> {
 /// Where a long-running gateway keeps its credential and CA key: the
 /// per-user runtime directory (a tmpfs on Linux), else the cache directory.
 fn state_dir(s: &Settings) -> Result<PathBuf> {
-    let runtime = crate::settings::env("XDG_RUNTIME_DIR")?
+    let runtime = crate::environment::env("XDG_RUNTIME_DIR")?
         .map(PathBuf::from)
         .filter(|d| d.is_absolute());
     let dir = match (runtime, &s.cache) {
@@ -138,15 +129,6 @@ fn state_dir(s: &Settings) -> Result<PathBuf> {
     };
     crate::cache::Cache::at(dir.clone()).prepare()?;
     Ok(dir)
-}
-
-/// A runtime for the gateway: one thread serves every connection (key
-/// lookups run on the blocking pool).
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("could not start the async runtime")
 }
 
 fn bind(addr: SocketAddr) -> Result<std::net::TcpListener> {
@@ -205,8 +187,9 @@ async fn stop_signal() -> String {
     }
 }
 
-/// `bedrock-token proxy`: serves until stopped.
-fn foreground(s: &Settings, listen: Option<&str>) -> Result<Outcome> {
+/// `bedrock-token proxy`: serves until stopped. Key lookups run on the
+/// blocking pool; one thread serves every connection.
+pub fn foreground(s: &Settings, listen: Option<&str>) -> Result<()> {
     let addr = match listen {
         Some(text) => parse_listen(text)?,
         None => SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), DEFAULT_PORT),
@@ -242,7 +225,7 @@ fn foreground(s: &Settings, listen: Option<&str>) -> Result<Outcome> {
     let _ = writeln!(out, "{url}").and_then(|()| out.flush());
     drop(out);
 
-    let runtime = runtime()?;
+    let runtime = crate::runtime::current_thread()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::from_std(listener)?;
         // The first key now: a problem shows in the log at once, not at the
@@ -252,8 +235,7 @@ fn foreground(s: &Settings, listen: Option<&str>) -> Result<Outcome> {
         let acceptor = tokio_rustls::TlsAcceptor::from(tls.config.clone());
         server::serve(listener, gateway, acceptor, stop_signal()).await;
         anyhow::Ok(())
-    })?;
-    Ok(Outcome::Success)
+    })
 }
 
 #[cfg(test)]

@@ -84,7 +84,7 @@ pub fn make(ca_key: Option<&Path>) -> Result<Tls> {
 /// else the system's.
 pub fn bundle(ca_pem: &str) -> String {
     let mut out = ca_pem.to_string();
-    let existing = crate::settings::env("AWS_CA_BUNDLE")
+    let existing = crate::environment::env("AWS_CA_BUNDLE")
         .ok()
         .flatten()
         .and_then(|path| std::fs::read_to_string(path).ok());

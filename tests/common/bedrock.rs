@@ -19,12 +19,12 @@
 //! Plain HTTP: clients that insist on HTTPS for bearer keys (botocore) reach
 //! it through [`TlsFront`].
 
+use super::http::Request;
 use super::{AKID, Run, SECRET, amz_date, hex, sha256, sign, tool, unix_now};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -89,18 +89,9 @@ impl FakeBedrock {
     }
 
     pub fn with(behaviour: Behaviour) -> FakeBedrock {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let requests = AtomicU32::new(0);
         let record = seen.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let n = requests.fetch_add(1, Ordering::SeqCst) + 1;
-                let (behaviour, record) = (behaviour.clone(), record.clone());
-                std::thread::spawn(move || serve(stream, n, &behaviour, &record));
-            }
-        });
+        let port = super::http::serve(move |stream, n| serve(stream, n, &behaviour, &record));
         FakeBedrock {
             url: format!("http://127.0.0.1:{port}"),
             port,
@@ -181,7 +172,7 @@ pub const MODEL: &str = "anthropic.claude-3-haiku-20240307-v1:0";
 
 fn serve(stream: TcpStream, n: u32, behaviour: &Behaviour, seen: &Mutex<Vec<Seen>>) {
     let at = SystemTime::now();
-    let Some(request) = read_request(&stream) else {
+    let Some(request) = super::http::read_request(&stream) else {
         return;
     };
     if behaviour.hang {
@@ -227,66 +218,10 @@ fn record(seen: &Mutex<Vec<Seen>>, request: &Request, status: u16, at: SystemTim
     seen.lock().unwrap().push(Seen {
         method: request.method.clone(),
         target: request.target.clone(),
-        authorization: request.authorization.clone(),
+        authorization: request.header("authorization").unwrap_or("").to_string(),
         status,
         at,
     });
-}
-
-struct Request {
-    method: String,
-    target: String,
-    authorization: String,
-    body: Vec<u8>,
-}
-
-/// One HTTP/1.1 request: the line, the headers we need, and the body, by
-/// Content-Length or chunked.
-fn read_request(stream: &TcpStream) -> Option<Request> {
-    let mut reader = BufReader::new(stream.try_clone().ok()?);
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line).ok()?;
-    let (mut authorization, mut length, mut chunked) = (String::new(), 0, false);
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-            break;
-        }
-        let Some((name, value)) = line.split_once(':') else {
-            continue;
-        };
-        let value = value.trim();
-        match name.to_ascii_lowercase().as_str() {
-            "authorization" => authorization = value.to_string(),
-            "content-length" => length = value.parse().unwrap_or(0),
-            "transfer-encoding" => chunked = value.eq_ignore_ascii_case("chunked"),
-            _ => {}
-        }
-    }
-    let mut body = Vec::new();
-    if chunked {
-        loop {
-            let mut size = String::new();
-            reader.read_line(&mut size).ok()?;
-            let size = usize::from_str_radix(size.trim().split(';').next()?, 16).ok()?;
-            let mut chunk = vec![0; size + 2];
-            reader.read_exact(&mut chunk).ok()?;
-            if size == 0 {
-                break;
-            }
-            body.extend_from_slice(&chunk[..size]);
-        }
-    } else {
-        body.resize(length, 0);
-        reader.read_exact(&mut body).ok()?;
-    }
-    let mut parts = request_line.split_whitespace();
-    Some(Request {
-        method: parts.next().unwrap_or("").to_string(),
-        target: parts.next().unwrap_or("").to_string(),
-        authorization,
-        body,
-    })
 }
 
 pub struct Reply {
@@ -356,7 +291,7 @@ fn answer(b: &Behaviour, request: &Request) -> Reply {
         ("POST", "/openai/v1/chat/completions", _) => "InvokeModel",
         _ => return error(404, "UnknownOperationException", ""),
     };
-    if let Err(refusal) = check_key(b, &request.authorization, action) {
+    if let Err(refusal) = check_key(b, request.header("authorization").unwrap_or(""), action) {
         return refusal;
     }
     let text = reply_text(&request.body);

@@ -10,6 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub mod bedrock;
+pub mod http;
 pub mod watcher;
 
 pub const AKID: &str = "AKIAIOSFODNN7EXAMPLE";
@@ -489,42 +490,19 @@ pub fn key_lock(cache: &Path) -> PathBuf {
 /// A tiny HTTP/1.1 server on loopback, for the credential endpoints of ECS
 /// and EC2 instance metadata: `answer(method, path)` gives status and body
 /// (every answer carries IMDSv2's token-TTL header).
-/// Lives as long as the test process; requests are answered one at a time.
 pub fn serve_http(answer: fn(&str, &str) -> (u16, String)) -> String {
-    use std::io::{BufRead, BufReader};
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request = String::new();
-            if reader.read_line(&mut request).is_err() {
-                continue;
-            }
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; length];
-            let _ = std::io::Read::read_exact(&mut reader, &mut body);
-            let mut parts = request.split_whitespace();
-            let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-            let (status, body) = answer(method, path);
-            let mut stream = stream;
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nX-aws-ec2-metadata-token-ttl-seconds: 21600\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
+    let port = http::serve(move |mut stream, _| {
+        let Some(request) = http::read_request(&stream) else {
+            return;
+        };
+        let (status, body) = answer(&request.method, &request.target);
+        let _ = write!(
+            stream,
+            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nX-aws-ec2-metadata-token-ttl-seconds: 21600\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
     });
-    url
+    format!("http://127.0.0.1:{port}")
 }
 
 pub fn free_port() -> u16 {
