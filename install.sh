@@ -41,23 +41,13 @@ if [ -z "$prefix" ] || [ "$prefix" = "/.local" ]; then
 fi
 
 cd "$(dirname "$0")"
-# On Linux with glibc, link statically: no dynamic loader and no shared
-# libraries to map and relocate at start, which halves the cost of a cache
-# hit (docs/benchmarks.md). The flags go to the target crates only, so
-# naming the host target keeps proc-macros and build scripts dynamic.
-# Where the linker and glibc (2.36+) support packed relative relocations,
-# use them too: start-up then touches 380 KiB less of the binary.
-glibc_minor() {
-    ldd --version 2>/dev/null | sed -n '1s/.* 2\.\([0-9][0-9]*\).*/\1/p'
-}
+# On Linux with glibc, a static binary with packed relative relocations,
+# built so that no path of this machine ends up in it: the flags of the
+# release binaries (scripts/build-flags.sh, which says why).
 if [ "$(uname -s)" = Linux ] && ldd --version 2>&1 | grep -qi 'glibc\|gnu libc'; then
+    . ./scripts/build-flags.sh
     host=$(rustc -vV | sed -n 's/^host: //p')
-    flags="-C target-feature=+crt-static"
-    minor=$(glibc_minor)
-    if [ "${minor:-0}" -ge 36 ] && ld --help 2>/dev/null | grep -q pack-relative-relocs; then
-        flags="$flags -C link-arg=-Wl,-z,pack-relative-relocs"
-    fi
-    RUSTFLAGS="${RUSTFLAGS:-} $flags" cargo build --release --locked --quiet --target "$host"
+    cargo_release "$host" --quiet
     built="${CARGO_TARGET_DIR:-target}/$host/release/bedrock-token"
 else
     cargo build --release --locked --quiet

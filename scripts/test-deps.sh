@@ -1,11 +1,13 @@
 #!/bin/sh
 # Installs everything the test suite runs against, on a clean Debian machine:
 # shells, direnv, openssl, npm and systemd (for systemd-analyze) from
-# Debian, and mingw-w64 and wine for the Windows build and its tests; the
-# reference generator, moto, the AWS CLI, boto3, PyYAML, openai and anthropic from PyPI into
-# .venv (tests/requirements.txt); Claude Code and the AWS SDK for JavaScript v3
-# from npm into .npm-tools
-# (tests/npm-tools.txt); and cargo's own components and Windows target.
+# Debian, mingw-w64 and wine for the Windows build and its tests, the
+# aarch64 cross gcc with its glibc and qemu-user for the Linux-on-ARM build
+# and its tests; the reference generator, moto, the AWS CLI, boto3, PyYAML,
+# openai and anthropic, and cargo-zigbuild with zig (the macOS lint) from
+# PyPI into .venv (tests/requirements.txt); Claude Code and the AWS SDK for
+# JavaScript v3 from npm into .npm-tools (tests/npm-tools.txt); and cargo's
+# own components and the Windows, aarch64 Linux and macOS targets.
 # Idempotent.
 set -eu
 cd "$(dirname "$0")/.."
@@ -16,6 +18,9 @@ for pair in fish:fish zsh:zsh direnv:direnv shellcheck:shellcheck openssl:openss
     command -v "${pair%%:*}" >/dev/null 2>&1 || missing="$missing ${pair#*:}"
 done
 command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || missing="$missing gcc-mingw-w64-x86-64"
+command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing="$missing gcc-aarch64-linux-gnu"
+[ -f /usr/aarch64-linux-gnu/lib/libc.a ] || missing="$missing libc6-dev-arm64-cross"
+command -v qemu-aarch64-static >/dev/null 2>&1 || missing="$missing qemu-user-static"
 if ! command -v wine64 >/dev/null 2>&1 && [ ! -x /usr/lib/wine/wine64 ]; then
     missing="$missing wine64"
 fi
@@ -30,7 +35,7 @@ fi
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
-if ! .venv/bin/python -c 'import aws_bedrock_token_generator, moto, awscli, boto3' 2>/dev/null \
+if ! .venv/bin/python -c 'import aws_bedrock_token_generator, moto, awscli, boto3, ziglang' 2>/dev/null \
     || ! cmp -s tests/requirements.txt .venv/.requirements; then
     echo "test-deps: installing Python packages into .venv" >&2
     .venv/bin/pip install -q --disable-pip-version-check -r tests/requirements.txt
@@ -51,3 +56,5 @@ fi
 
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 rustup target add x86_64-pc-windows-gnu >/dev/null
+rustup target add aarch64-unknown-linux-gnu >/dev/null
+rustup target add aarch64-apple-darwin x86_64-apple-darwin >/dev/null

@@ -238,6 +238,15 @@ impl Cache {
                 "cache path {path} is not a directory; remove it or choose another with --cache-dir"
             );
         }
+        if platform::is_shared_dir(&meta)
+            && platform::check_private(&meta, None, &self.dir, "", 0o700).is_err()
+        {
+            bail!(
+                "cache directory {path} is shared with other users ({}); a shared directory must not be changed: use a private one instead, {}",
+                shared_why(&meta),
+                private_dir_instead(&self.dir)
+            );
+        }
         platform::check_private(&meta, None, &self.dir, "cache directory", 0o700)
     }
 
@@ -280,6 +289,45 @@ impl Cache {
         }
         out.sort();
         Ok(out)
+    }
+}
+
+/// Why a directory counts as shared, for the warning.
+fn shared_why(meta: &fs::Metadata) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.uid() != platform::euid() {
+            return format!(
+                "owned by uid {}, mode {:o}",
+                meta.uid(),
+                meta.mode() & 0o7777
+            );
+        }
+        format!("mode {:o}", meta.mode() & 0o7777)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        "another user's".to_string()
+    }
+}
+
+/// A private directory to name instead of a shared one: the per-user
+/// default, unless that is the shared one.
+fn private_dir_instead(shared: &Path) -> String {
+    let default = crate::environment::home()
+        .ok()
+        .flatten()
+        .and(directories::ProjectDirs::from("", "", "bedrock-token"))
+        .map(|d| d.cache_dir().to_path_buf())
+        .filter(|d| d.is_absolute() && d != shared);
+    match default {
+        Some(d) => format!(
+            "such as the per-user default {} (drop the --cache-dir, BEDROCK_TOKEN_CACHE_DIR or cache_dir that chose this one)",
+            d.display()
+        ),
+        None => "made with: mkdir -m 700 DIR, then --cache-dir DIR".to_string(),
     }
 }
 

@@ -267,6 +267,12 @@ pub struct WriteArgs {
     /// its failure is logged, not fatal
     #[arg(long, value_name = "CMD", requires = "watch")]
     pub on_change: Option<String>,
+    /// End the --on-change command (on Unix its whole process group) if it
+    /// still runs after DUR, 1s to 1h (default 60s); renewals never wait
+    /// for it
+    #[arg(long, value_name = "DUR", requires = "on_change",
+          value_parser = |s: &str| duration::parse_within(s, 1, MAX_TIMEOUT_SECS))]
+    pub on_change_timeout: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -528,30 +534,10 @@ fn parse_var_name(s: &str) -> Result<String, String> {
     Ok(s.to_string())
 }
 
-/// Whether a command-line argument holds a Bedrock key: a short-term one
-/// anywhere in it, or a long-term one (`ABSK` + base64 of `BedrockAPIKey-...`).
+/// Whether a command-line argument holds a Bedrock key (see
+/// [`crate::bedrock_key::in_argument`]).
 pub fn holds_key(arg: &std::ffi::OsStr) -> bool {
-    use base64::Engine;
-    let bytes = arg.as_encoded_bytes();
-    if bytes
-        .windows(crate::token::PREFIX.len())
-        .any(|w| w == crate::token::PREFIX.as_bytes())
-    {
-        return true;
-    }
-    let Some(at) = bytes.windows(4).position(|w| w == b"ABSK") else {
-        return false;
-    };
-    let body: Vec<u8> = bytes[at + 4..]
-        .iter()
-        .copied()
-        .take_while(|b| b.is_ascii_alphanumeric() || b"+/=".contains(b))
-        .collect();
-    // Enough whole base64 quads to hold the marker.
-    let head = &body[..body.len().min(24) / 4 * 4];
-    base64::engine::general_purpose::STANDARD_NO_PAD
-        .decode(head)
-        .is_ok_and(|d| d.starts_with(b"BedrockAPIKey-"))
+    crate::bedrock_key::in_argument(arg)
 }
 
 #[cfg(test)]
@@ -562,27 +548,6 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn keys_in_arguments_are_recognised() {
-        use base64::Engine;
-        let long = format!(
-            "ABSK{}",
-            base64::engine::general_purpose::STANDARD
-                .encode("BedrockAPIKey-abcd-at-123456789012:c2VjcmV0c2VjcmV0")
-        );
-        for arg in [
-            "bedrock-api-key-YmVkcm9jaw==",
-            "--profile=bedrock-api-key-x",
-            long.as_str(),
-            &format!("Bearer {long}"),
-        ] {
-            assert!(holds_key(arg.as_ref()), "{arg}");
-        }
-        for arg in ["-", "dev", "ABSKABSK", "ABSK", "/tmp/ABSKx", "bedrock-api"] {
-            assert!(!holds_key(arg.as_ref()), "{arg}");
-        }
     }
 
     #[test]

@@ -3,29 +3,39 @@
 //! only module that talks to IAM, for `key` only: the path that hands out
 //! short-term keys never reaches it.
 //!
-//! Credentials come from the same settings as every command
-//! ([`crate::provide::credentials`]); requests are signed for the IAM
-//! region of the profile's partition, whatever the profile's region is,
-//! since IAM is global. `AWS_ENDPOINT_URL_IAM`, then `AWS_ENDPOINT_URL`,
-//! override the endpoint as in the SDKs.
+//! The command resolves the credentials and the endpoint and hands them over
+//! ([`Connection`]); requests are signed for the IAM region of the profile's
+//! partition, whatever the profile's region is, since IAM is global.
+//!
+//! IAM's answers are not trusted to be whole: each is read up to
+//! [`MAX_ANSWER`] bytes within [`TIMEOUT`], a success must be a whole XML
+//! document, a listing must end, and a new key is handed over only when its
+//! answer holds every part of it. Calls that make something (a key) are
+//! sent once, never retried; a failure says whether IAM may have carried
+//! the call out all the same ([`Failed`]), so the command can look.
 
 use crate::duration::{Expiry, now_unix};
-use crate::environment::endpoint_override;
 use crate::error::with_hint;
 use crate::secret::Secret;
-use crate::settings::Settings;
 use anyhow::{Result, anyhow};
-use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_iam::config::interceptors::{
+    AfterDeserializationInterceptorContextRef, BeforeDeserializationInterceptorContextMut,
+};
+use aws_sdk_iam::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_iam::error::{BoxError, ProvideErrorMetadata, SdkError};
 use aws_sdk_iam::operation::RequestId;
 use aws_sdk_iam::types::{ServiceSpecificCredentialMetadata, StatusType};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_types::body::SdkBody;
 use std::time::Duration;
 
 /// The IAM service name of Bedrock long-term keys.
 pub const SERVICE: &str = "bedrock.amazonaws.com";
 /// Keys within this many days of expiry are flagged.
 pub const SOON_DAYS: i64 = 7;
-/// One IAM call, retries included.
-const TIMEOUT: Duration = Duration::from_secs(30);
+/// One IAM call, from the name lookup to the answer's last byte, retries
+/// included.
+pub const TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -49,7 +59,7 @@ impl Status {
 pub struct Key {
     pub id: String,
     pub user: String,
-    /// `BedrockAPIKey-...-at-ACCOUNT`, the identity inside the key.
+    /// IAM's `ServiceCredentialAlias`, `USER-at-ACCOUNT`: the public part of the key.
     pub alias: Option<String>,
     pub status: Status,
     /// Unix seconds.
@@ -91,44 +101,156 @@ pub fn signing_region(region: Option<&str>) -> &'static str {
     }
 }
 
-/// An IAM client with the profile's credentials, and the runtime it runs on.
+/// What the command hands the IAM client: credentials it resolved, the
+/// profile they came from (for messages), the region to sign in
+/// ([`signing_region`]) and the endpoint override, if any.
+pub struct Connection {
+    pub credentials: aws_credential_types::Credentials,
+    pub profile: String,
+    pub region: &'static str,
+    pub endpoint: Option<String>,
+}
+
+/// An IAM client, and the runtime it runs on.
 pub struct Iam {
     client: aws_sdk_iam::Client,
-    runtime: tokio::runtime::Runtime,
+    /// `None` only once dropped: see [`Drop`].
+    runtime: Option<tokio::runtime::Runtime>,
     profile: String,
     endpoint: String,
 }
 
-/// The IAM user whose keys a command works on.
-pub fn connect(s: &Settings) -> Result<Iam> {
-    let profile_region = s.request.region.as_deref();
-    let iam_region = signing_region(profile_region);
-    // STS and SSO calls of the chain go to the profile's region, when it has one.
-    let resolved = crate::provide::credentials(s, profile_region.unwrap_or(iam_region))?;
-    crate::ui::verbose(&format!(
-        "calling IAM in {iam_region} as profile {} (credentials from {})",
-        s.request.profile, resolved.source
-    ));
+/// A failed IAM call: the error to show, and whether IAM may have carried
+/// it out all the same (no answer, an answer cut short or unreadable, a
+/// 5xx). Only an IAM refusal (4xx) says for sure that nothing changed.
+#[derive(Debug)]
+pub struct Failed {
+    pub error: anyhow::Error,
+    pub maybe_applied: bool,
+}
+
+impl From<Failed> for anyhow::Error {
+    fn from(f: Failed) -> anyhow::Error {
+        f.error
+    }
+}
+
+pub fn connect(c: Connection) -> Result<Iam> {
     let runtime = crate::runtime::current_thread()?;
-    let endpoint = endpoint_override("AWS_ENDPOINT_URL_IAM")?;
     let mut config = aws_sdk_iam::Config::builder()
         .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
-        .region(aws_sdk_iam::config::Region::new(iam_region))
-        .credentials_provider(resolved.credentials)
+        .region(aws_sdk_iam::config::Region::new(c.region))
+        .credentials_provider(c.credentials)
+        .interceptor(Bounded)
         .timeout_config(
             aws_sdk_iam::config::timeout::TimeoutConfig::builder()
                 .operation_timeout(TIMEOUT)
                 .build(),
         );
-    if let Some(url) = &endpoint {
+    if let Some(url) = &c.endpoint {
         config = config.endpoint_url(url);
     }
     Ok(Iam {
         client: aws_sdk_iam::Client::from_conf(config.build()),
-        runtime,
-        profile: s.request.profile.clone(),
-        endpoint: endpoint.unwrap_or_else(|| "IAM's endpoint".into()),
+        runtime: Some(runtime),
+        profile: c.profile,
+        endpoint: c.endpoint.unwrap_or_else(|| "IAM's endpoint".into()),
     })
+}
+
+impl Drop for Iam {
+    /// A name lookup that never answers runs on a thread of its own, which
+    /// dropping the runtime would wait for: leave it behind instead, so the
+    /// 30 s limit is the whole command's.
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// The most bytes of one IAM answer read: a page of 1000 keys is about 600 KiB.
+pub const MAX_ANSWER: usize = 4 << 20;
+/// Pages of one listing: 200 of up to 1000 keys each, far past any account.
+const MAX_PAGES: usize = 200;
+
+/// Refuses an answer larger than [`MAX_ANSWER`] before reading it (or as
+/// soon as it grows past it), and a success whose XML stops before its
+/// end: the SDK's parser fills what is missing with empty values.
+#[derive(Debug)]
+struct Bounded;
+
+#[derive(Debug)]
+struct TooLarge;
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the answer is larger than the {} MiB bedrock-token reads",
+            MAX_ANSWER >> 20
+        )
+    }
+}
+
+impl std::error::Error for TooLarge {}
+
+#[derive(Debug)]
+struct CutShort;
+
+impl std::fmt::Display for CutShort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the answer stops before the end of its XML document")
+    }
+}
+
+impl std::error::Error for CutShort {}
+
+impl Intercept for Bounded {
+    fn name(&self) -> &'static str {
+        "Bounded"
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        ctx: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> std::result::Result<(), BoxError> {
+        let response = ctx.response_mut();
+        let declared = response
+            .headers()
+            .get("content-length")
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|n| n > MAX_ANSWER as u64) {
+            return Err(Box::new(TooLarge));
+        }
+        let body = std::mem::replace(response.body_mut(), SdkBody::taken());
+        *response.body_mut() =
+            SdkBody::from_body_1_x(http_body_util::Limited::new(body, MAX_ANSWER));
+        Ok(())
+    }
+
+    fn read_after_deserialization(
+        &self,
+        ctx: &AfterDeserializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> std::result::Result<(), BoxError> {
+        // A failure already found (too large, broken off) stays the one reported.
+        if ctx.output_or_error().is_err() {
+            return Ok(());
+        }
+        let response = ctx.response();
+        let whole = response
+            .body()
+            .bytes()
+            .is_some_and(|b| b.trim_ascii_end().ends_with(b"Response>"));
+        if response.status().is_success() && !whole {
+            return Err(Box::new(CutShort));
+        }
+        Ok(())
+    }
 }
 
 impl Iam {
@@ -136,8 +258,8 @@ impl Iam {
     pub fn caller_user(&self) -> Result<String> {
         let pass_user = "pass --user NAME: the IAM user whose Bedrock keys to manage";
         let profile = &self.profile;
-        match self.runtime.block_on(self.client.get_user().send()) {
-            Ok(out) => match out.user() {
+        match self.run(self.client.get_user().send()) {
+            Ok(Ok(out)) => match out.user() {
                 Some(u) if !u.arn().ends_with(":root") && !u.user_name().is_empty() => {
                     Ok(u.user_name().to_string())
                 }
@@ -148,58 +270,90 @@ impl Iam {
                     pass_user,
                 )),
             },
-            Err(e) if e.code() == Some("ValidationError") => Err(with_hint(
+            Ok(Err(e)) if e.code() == Some("ValidationError") => Err(with_hint(
                 format!(
                     "the credentials of profile {profile} are not an IAM user's (an assumed role or an SSO session), and long-term keys belong to an IAM user"
                 ),
                 pass_user,
             )),
-            Err(e) => Err(with_hint(
-                format!(
-                    "could not tell which IAM user profile {profile} is: {}",
-                    self.fail("GetUser", None, e)
-                ),
-                pass_user,
-            )),
+            other => {
+                let failed = self.failed("GetUser", None, other.ok().and_then(Result::err));
+                Err(with_hint(
+                    format!(
+                        "could not tell which IAM user profile {profile} is: {:#}",
+                        failed.error
+                    ),
+                    pass_user,
+                ))
+            }
         }
     }
 
     /// The Bedrock keys of `user`, or of every user, following IAM's pages.
+    /// A marker handed out twice, a key listed twice or more than
+    /// [`MAX_PAGES`] pages is an error: the listing would never end, or
+    /// would count a key twice.
     pub fn list(&self, user: Option<&str>, all_users: bool) -> Result<Vec<Key>> {
+        const ACTION: &str = "ListServiceSpecificCredentials";
         let now = now_unix();
-        let mut keys = Vec::new();
-        let mut marker: Option<String> = None;
-        // A bound, in case an endpoint hands out the same marker forever.
-        for _ in 0..1000 {
+        let mut keys: Vec<Key> = Vec::new();
+        let mut markers: Vec<String> = Vec::new();
+        let looping = |what: String| {
+            with_hint(
+                format!("IAM's listing of Bedrock keys does not end: {what}"),
+                "IAM, or whatever answers at AWS_ENDPOINT_URL_IAM, is misbehaving: try again later, or list the keys in the IAM console",
+            )
+        };
+        for _ in 0..MAX_PAGES {
             let mut call = self
                 .client
                 .list_service_specific_credentials()
                 .service_name(SERVICE)
+                .max_items(1000)
                 .set_user_name(user.map(str::to_string))
-                .set_marker(marker.take());
+                .set_marker(markers.last().cloned());
             if all_users {
                 call = call.all_users(true);
             }
-            let out = self
-                .runtime
-                .block_on(call.send())
-                .map_err(|e| self.fail("ListServiceSpecificCredentials", user, e))?;
-            keys.extend(
-                out.service_specific_credentials()
-                    .iter()
-                    .map(|m| listed(m, now)),
-            );
+            let out = match self.run(call.send()) {
+                Ok(Ok(out)) => out,
+                other => {
+                    return Err(self
+                        .failed(ACTION, user, other.ok().and_then(Result::err))
+                        .error);
+                }
+            };
+            for m in out.service_specific_credentials() {
+                let key = listed(m, now);
+                if keys.iter().any(|k| k.id == key.id) {
+                    return Err(looping(format!("it listed key {} twice", key.id)));
+                }
+                keys.push(key);
+            }
             match out.marker() {
-                Some(m) if out.is_truncated() => marker = Some(m.to_string()),
-                _ => break,
+                Some(m) if out.is_truncated() => {
+                    if markers.iter().any(|seen| seen == m) {
+                        return Err(looping("it handed out the same page marker twice".into()));
+                    }
+                    markers.push(m.to_string());
+                }
+                _ => {
+                    keys.sort_by(|a, b| {
+                        (&a.user, a.created, &a.id).cmp(&(&b.user, b.created, &b.id))
+                    });
+                    return Ok(keys);
+                }
             }
         }
-        keys.sort_by(|a, b| (&a.user, a.created, &a.id).cmp(&(&b.user, b.created, &b.id)));
-        Ok(keys)
+        Err(looping(format!("more than {MAX_PAGES} pages")))
     }
 
     /// A new key for `user`; the caller must deliver its secret at once.
-    pub fn create(&self, user: &str, expiry: Expiry) -> Result<NewKey> {
+    /// Sent once, never retried: a second create makes a second key. The
+    /// key is handed over only when IAM's answer is whole: an id, the user,
+    /// Active, and a secret that holds the answer's own alias.
+    pub fn create(&self, user: &str, expiry: Expiry) -> std::result::Result<NewKey, Failed> {
+        const ACTION: &str = "CreateServiceSpecificCredential";
         let mut call = self
             .client
             .create_service_specific_credential()
@@ -208,45 +362,73 @@ impl Iam {
         if let Expiry::Days(d) = expiry {
             call = call.credential_age_days(d as i32);
         }
-        let out = self
-            .runtime
-            .block_on(call.send())
-            .map_err(|e| self.fail("CreateServiceSpecificCredential", Some(user), e))?;
-        let c = out
-            .service_specific_credential()
-            .ok_or_else(|| anyhow!("IAM answered CreateServiceSpecificCredential without a key"))?;
-        let key = Key {
-            id: c.service_specific_credential_id().to_string(),
-            user: c.user_name().to_string(),
-            alias: c.service_credential_alias().map(str::to_string),
-            status: status(
-                c.status(),
-                c.expiration_date().map(|d| d.secs()),
-                now_unix(),
-            ),
-            created: c.create_date().secs(),
-            expires: c.expiration_date().map(|d| d.secs()),
+        let out = match self.run(call.customize().config_override(once()).send()) {
+            Ok(Ok(out)) => out,
+            other => return Err(self.failed(ACTION, Some(user), other.ok().and_then(Result::err))),
         };
-        match c.service_credential_secret().filter(|s| !s.is_empty()) {
-            Some(secret) => Ok(NewKey {
+        let broken = |what: &str| Failed {
+            error: anyhow!(
+                "IAM's answer to {ACTION} for user {user} is not whole ({what}), so no key was delivered"
+            ),
+            maybe_applied: true,
+        };
+        let Some(c) = out.service_specific_credential() else {
+            return Err(broken("no ServiceSpecificCredential"));
+        };
+        let id = c.service_specific_credential_id();
+        if !(20..=128).contains(&id.len())
+            || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err(broken("no ServiceSpecificCredentialId in IAM's form"));
+        }
+        // IAM user names are unique whatever their case.
+        if !c.user_name().eq_ignore_ascii_case(user) {
+            return Err(broken("its UserName is not the user asked for"));
+        }
+        if c.service_name() != SERVICE {
+            return Err(broken("its ServiceName is not bedrock.amazonaws.com"));
+        }
+        if c.create_date().secs() <= 0 {
+            return Err(broken("no CreateDate"));
+        }
+        let now = now_unix();
+        let expires = c.expiration_date().map(|d| d.secs());
+        let status = status(c.status(), expires, now);
+        if *c.status() != StatusType::Active || status != Status::Active {
+            return Err(broken("its Status is not Active"));
+        }
+        let Some(alias) = c.service_credential_alias().filter(|a| !a.is_empty()) else {
+            return Err(broken("no ServiceCredentialAlias"));
+        };
+        let key = Key {
+            id: id.to_string(),
+            user: c.user_name().to_string(),
+            alias: Some(alias.to_string()),
+            status,
+            created: c.create_date().secs(),
+            expires,
+        };
+        let Some(secret) = c.service_credential_secret().filter(|s| !s.is_empty()) else {
+            return Err(broken("no ServiceCredentialSecret"));
+        };
+        match crate::bedrock_key::LongTerm::parse(secret) {
+            Ok(long) if long.alias == alias => Ok(NewKey {
                 secret: Secret::new(secret),
                 key,
             }),
-            None => Err(with_hint(
-                format!(
-                    "IAM created key {} for user {user} but returned no secret for it (ServiceCredentialSecret)",
-                    key.id
-                ),
-                format!(
-                    "delete it, since its secret cannot be shown again: bedrock-token key delete {} --user {user} --yes",
-                    key.id
-                ),
+            _ => Err(broken(
+                "its ServiceCredentialSecret is not ABSK and the base64 of its alias and a secret",
             )),
         }
     }
 
     /// Makes a key Active or Inactive.
-    pub fn set_status(&self, user: &str, id: &str, status: Status) -> Result<()> {
+    pub fn set_status(
+        &self,
+        user: &str,
+        id: &str,
+        status: Status,
+    ) -> std::result::Result<(), Failed> {
         let status = match status {
             Status::Active => StatusType::Active,
             _ => StatusType::Inactive,
@@ -257,43 +439,113 @@ impl Iam {
             .user_name(user)
             .service_specific_credential_id(id)
             .status(status);
-        self.runtime
-            .block_on(call.send())
-            .map(drop)
-            .map_err(|e| self.fail("UpdateServiceSpecificCredential", Some(user), e))
+        match self.run(call.send()) {
+            Ok(Ok(_)) => Ok(()),
+            other => Err(self.failed(
+                "UpdateServiceSpecificCredential",
+                Some(user),
+                other.ok().and_then(Result::err),
+            )),
+        }
     }
 
-    pub fn delete(&self, user: &str, id: &str) -> Result<()> {
+    /// Sent once: a repeat after IAM applied the first would say the key
+    /// does not exist.
+    pub fn delete(&self, user: &str, id: &str) -> std::result::Result<(), Failed> {
         let call = self
             .client
             .delete_service_specific_credential()
             .user_name(user)
             .service_specific_credential_id(id);
-        self.runtime
-            .block_on(call.send())
-            .map(drop)
-            .map_err(|e| self.fail("DeleteServiceSpecificCredential", Some(user), e))
+        match self.run(call.customize().config_override(once()).send()) {
+            Ok(Ok(_)) => Ok(()),
+            other => Err(self.failed(
+                "DeleteServiceSpecificCredential",
+                Some(user),
+                other.ok().and_then(Result::err),
+            )),
+        }
+    }
+
+    /// Runs one call within [`TIMEOUT`], retries and name lookup included;
+    /// `Err(())` when the time ran out.
+    fn run<T>(&self, call: impl std::future::Future<Output = T>) -> std::result::Result<T, ()> {
+        let runtime = self.runtime.as_ref().expect("the runtime lives until drop");
+        runtime
+            .block_on(async { tokio::time::timeout(TIMEOUT, call).await })
+            .map_err(drop)
+    }
+
+    /// [`Iam::fail`] for what [`Iam::run`] gave back: the SDK's error, or
+    /// `None` when the time ran out.
+    fn failed<E>(
+        &self,
+        action: &str,
+        user: Option<&str>,
+        err: Option<SdkError<E, HttpResponse>>,
+    ) -> Failed
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        SdkError<E, HttpResponse>: RequestId,
+    {
+        match err {
+            Some(e) => self.fail(action, user, e),
+            None => {
+                let whose = user.map(|u| format!(" for user {u}")).unwrap_or_default();
+                Failed {
+                    error: with_hint(late(&self.endpoint, action, &whose), NEXT_NETWORK),
+                    maybe_applied: true,
+                }
+            }
+        }
     }
 
     /// IAM's refusal (or silence) as one line and the next step.
-    fn fail<E, R>(&self, action: &str, user: Option<&str>, err: SdkError<E, R>) -> anyhow::Error
+    fn fail<E>(&self, action: &str, user: Option<&str>, err: SdkError<E, HttpResponse>) -> Failed
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
-        SdkError<E, R>: RequestId,
+        SdkError<E, HttpResponse>: RequestId,
     {
         let whose = user.map(|u| format!(" for user {u}")).unwrap_or_default();
         let u = user.unwrap_or("NAME");
-        let Some(code) = err.code().map(str::to_string) else {
-            return with_hint(
-                format!(
-                    "could not reach IAM at {} ({action}{whose}): {}",
-                    self.endpoint,
-                    crate::error::causes(&err)
-                ),
-                "check network access to IAM (HTTPS_PROXY and NO_PROXY are honoured) and AWS_ENDPOINT_URL_IAM, then try again",
-            );
+        let endpoint = &self.endpoint;
+        let code = match &err {
+            SdkError::ServiceError(_) => err.code().map(str::to_string),
+            _ => None,
         };
+        let Some(code) = code else {
+            let (message, maybe_applied) = match &err {
+                SdkError::ConstructionFailure(_) => (
+                    format!(
+                        "could not build the {action} request{whose}: {}",
+                        causes(&err)
+                    ),
+                    false,
+                ),
+                SdkError::TimeoutError(_) => (late(endpoint, action, &whose), true),
+                SdkError::ResponseError(_) | SdkError::ServiceError(_) => (
+                    format!(
+                        "IAM at {endpoint} answered {action}{whose}, but not in a form bedrock-token can read: {}",
+                        causes(&err)
+                    ),
+                    true,
+                ),
+                _ => (
+                    format!(
+                        "could not reach IAM at {endpoint} ({action}{whose}): {}",
+                        causes(&err)
+                    ),
+                    true,
+                ),
+            };
+            return Failed {
+                error: with_hint(message, NEXT_NETWORK),
+                maybe_applied,
+            };
+        };
+        let server = err
+            .raw_response()
+            .is_some_and(|r| r.status().is_server_error());
         let said = err.message().unwrap_or("no message given");
         let request = err
             .request_id()
@@ -314,10 +566,44 @@ impl Iam {
             "Throttling" | "ThrottlingException" => {
                 "IAM is limiting requests: wait a minute and try again".into()
             }
-            _ => "check the request; bedrock-token key list shows the user's keys".into(),
+            _ if server => "IAM failed on its side: try again in a minute; https://health.aws.amazon.com shows outages".into(),
+            _ => format!("check the request; bedrock-token key list --user {u} shows the user's keys"),
         };
-        with_hint(message, hint)
+        Failed {
+            error: with_hint(message, hint),
+            maybe_applied: server,
+        }
     }
+}
+
+const NEXT_NETWORK: &str = "check network access to IAM (HTTPS_PROXY and NO_PROXY are honoured) and AWS_ENDPOINT_URL_IAM, then try again";
+
+fn late(endpoint: &str, action: &str, whose: &str) -> String {
+    format!(
+        "no answer from IAM at {endpoint} within {} s ({action}{whose})",
+        TIMEOUT.as_secs()
+    )
+}
+
+/// A call sent once: creating a key twice makes two keys.
+fn once() -> aws_sdk_iam::config::Builder {
+    aws_sdk_iam::config::Builder::default()
+        .retry_config(aws_sdk_iam::config::retry::RetryConfig::disabled())
+}
+
+/// The error's causes on one line, and what bedrock-token's own checks found.
+fn causes(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = source {
+        if e.is::<TooLarge>() || e.is::<CutShort>() {
+            return e.to_string();
+        }
+        if e.is::<http_body_util::LengthLimitError>() {
+            return TooLarge.to_string();
+        }
+        source = e.source();
+    }
+    crate::error::causes(err)
 }
 
 fn listed(m: &ServiceSpecificCredentialMetadata, now: i64) -> Key {

@@ -17,13 +17,15 @@
 //!   commands call; service clients ([`bedrock`], [`iam`]) take what they
 //!   need as arguments.
 //! - [`settings`] (from [`cli`]'s options), [`credentials`], [`cache`],
-//!   [`token`], [`output`] (renderers, quoting).
+//!   [`token`], [`bedrock_key`] (which kind of key a string is), [`output`]
+//!   (renderers, quoting).
 //! - Leaves: [`environment`] (every variable read, and the names that mean
 //!   something across the tree), [`awsfiles`], [`duration`], [`error`],
 //!   [`fsutil`], [`platform`], [`runtime`], [`secret`], [`ui`].
 
 mod awsfiles;
 mod bedrock;
+mod bedrock_key;
 mod cache;
 mod cli;
 mod cmd;

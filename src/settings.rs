@@ -8,9 +8,11 @@ use crate::awsfiles::{Files, FilesStamp, Paths};
 use crate::cli::{Global, parse_lifetime, parse_min_remaining, parse_region, parse_timeout};
 use crate::environment::{IDENTITY_ENV, env, home};
 use crate::error::{usage, with_hint};
+use crate::secret::Secret;
 use crate::token::MAX_LIFETIME_SECS;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 const DEFAULT_MIN_REMAINING: u64 = 15 * 60;
@@ -53,13 +55,41 @@ pub struct Request {
     #[serde(skip)]
     pub region_problem: Option<RegionProblem>,
     pub paths: Paths,
-    /// The identity-bearing environment, as it was when we started.
+    /// The identity-bearing environment, as it was when we started: each
+    /// variable's value, or for a secret one ([`SECRET_IDENTITY_ENV`]) its
+    /// SHA-256, so the cache still keys by it but this value, its `Debug`
+    /// and the cache-key material never hold it.
     pub identity_env: Vec<(&'static str, String)>,
     /// Size, mtime and inode of the AWS files when the request was made:
     /// stored in each entry, whose key is stale once they differ. Not
     /// hashed, so an edit replaces the entry rather than adding one.
     #[serde(skip)]
     pub aws_files: FilesStamp,
+}
+
+/// Identity-bearing variables whose values are secrets: kept as digests.
+const SECRET_IDENTITY_ENV: &[&str] = &["AWS_SESSION_TOKEN", "AWS_CONTAINER_AUTHORIZATION_TOKEN"];
+
+/// The identity-bearing environment through `lookup` (the process's, in
+/// use): see [`Request::identity_env`]. A secret value is held as a
+/// [`Secret`] (zeroed on drop) only long enough to be hashed.
+fn identity_env(
+    lookup: impl Fn(&str) -> Result<Option<String>>,
+) -> Result<Vec<(&'static str, String)>> {
+    let mut out = Vec::new();
+    for name in IDENTITY_ENV {
+        let Some(value) = lookup(name)? else {
+            continue;
+        };
+        if SECRET_IDENTITY_ENV.contains(name) {
+            let secret = Secret::new(value);
+            let digest = crate::cache::sha256_hex(secret.expose().as_bytes());
+            out.push((*name, format!("sha256:{digest}")));
+        } else {
+            out.push((*name, value));
+        }
+    }
+    Ok(out)
 }
 
 /// Where the profile name came from: what it changes is whether keys in the
@@ -164,11 +194,74 @@ pub fn config_path() -> Result<Option<PathBuf>> {
         .map(|d| d.config_dir().join("config.toml")))
 }
 
+/// A config file is a few lines; anything much larger is not one.
+const MAX_CONFIG_BYTES: u64 = 64 * 1024;
+
 pub fn load_file_config(path: &Path) -> Result<FileConfig> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => parse_file_config(&text, path),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(FileConfig::default()),
-        Err(e) => Err(e).with_context(|| format!("could not read config file {}", path.display())),
+    match read_config(path)? {
+        Some(text) => parse_file_config(&text, path),
+        None => Ok(FileConfig::default()),
+    }
+}
+
+/// Reads the config file as cache entries are read ([`crate::cache::read_file`]):
+/// opened without blocking (`O_NONBLOCK`: a FIFO opens at once and is
+/// refused), a regular file only, ours (or root's) and writable by nobody
+/// else, at most [`MAX_CONFIG_BYTES`]. Symlinks are followed (dotfile
+/// managers link config files) and what they lead to gets the same checks.
+/// Every check reads the open file's one `fstat`. `None`: no file.
+fn read_config(path: &Path) -> Result<Option<String>> {
+    let p = path.display();
+    let file = match crate::platform::open_read_following(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("could not read config file {p}")),
+    };
+    let meta = file
+        .metadata()
+        .with_context(|| format!("could not read config file {p}"))?;
+    if !meta.is_file() {
+        bail!(with_hint(
+            format!(
+                "config file {p} is {}, not a regular file",
+                crate::platform::kind_of(meta.file_type())
+            ),
+            config_fix(path)
+        ));
+    }
+    crate::platform::check_trusted(&meta, path, "config file")?;
+    let too_large = || {
+        with_hint(
+            format!(
+                "config file {p} is larger than {} KiB: not a config file",
+                MAX_CONFIG_BYTES / 1024
+            ),
+            config_fix(path),
+        )
+    };
+    if meta.len() > MAX_CONFIG_BYTES {
+        return Err(too_large());
+    }
+    let mut text = String::with_capacity(meta.len() as usize);
+    std::io::Read::take(&file, MAX_CONFIG_BYTES + 1)
+        .read_to_string(&mut text)
+        .with_context(|| format!("could not read config file {p}"))?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(too_large());
+    }
+    Ok(Some(text))
+}
+
+/// What to do about a config file that is not one: it came from
+/// `BEDROCK_TOKEN_CONFIG`, or sits at the default path.
+fn config_fix(path: &Path) -> String {
+    if env("BEDROCK_TOKEN_CONFIG").ok().flatten().is_some() {
+        "point BEDROCK_TOKEN_CONFIG at a regular file, or unset it".to_string()
+    } else {
+        format!(
+            "replace it with a regular file (or remove it: rm {})",
+            path.display()
+        )
     }
 }
 
@@ -311,12 +404,7 @@ impl Request {
             })
         })?;
         let paths = Paths::from_env()?;
-        let mut identity_env = Vec::new();
-        for name in IDENTITY_ENV {
-            if let Some(v) = env(name)? {
-                identity_env.push((*name, v));
-            }
-        }
+        let identity_env = identity_env(env)?;
         let aws_files = FilesStamp::read(&paths);
 
         let given = match &g.region {
@@ -416,4 +504,55 @@ fn cache_dir(flag: Option<PathBuf>, file: Option<PathBuf>) -> Result<CacheDir> {
             }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_identity_variables_key_by_digest_never_by_value() {
+        let lookup = |token: &'static str| {
+            move |name: &str| {
+                Ok(match name {
+                    "AWS_ACCESS_KEY_ID" => Some("AKIAIOSFODNN7EXAMPLE".to_string()),
+                    "AWS_SESSION_TOKEN" => Some(token.to_string()),
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN" => Some(format!("{token}-container")),
+                    _ => None,
+                })
+            }
+        };
+        let request = |token| Request {
+            profile: "default".into(),
+            env_credentials_first: true,
+            region: Some("us-east-1".into()),
+            region_problem: None,
+            paths: Paths {
+                config: "/c".into(),
+                credentials: "/k".into(),
+            },
+            identity_env: identity_env(lookup(token)).unwrap(),
+            aws_files: FilesStamp::default(),
+        };
+        let a = request("SENTINELsessionA");
+        let b = request("SENTINELsessionB");
+        for shown in [
+            format!("{a:?}"),
+            a.cache_material("bedrock-key", Some(3600)),
+        ] {
+            assert!(!shown.contains("SENTINELsession"), "{shown}");
+            assert!(shown.contains("AKIAIOSFODNN7EXAMPLE"), "{shown}");
+            assert!(shown.contains("sha256:"), "{shown}");
+        }
+        // Each secret still keys the cache: another value, another key.
+        assert_ne!(
+            a.cache_material("bedrock-key", None),
+            b.cache_material("bedrock-key", None)
+        );
+        assert_eq!(
+            a.cache_material("bedrock-key", None),
+            request("SENTINELsessionA").cache_material("bedrock-key", None)
+        );
+        assert_eq!(a.identity_env.len(), 3);
+    }
 }

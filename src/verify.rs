@@ -7,17 +7,12 @@
 //! than the call, and no message quotes it.
 
 use crate::bedrock::{self, Answer};
+use crate::bedrock_key::BedrockKey;
 use crate::duration::{format_secs, now_unix, rfc3339};
 use crate::secret::Secret;
 use crate::settings::Settings;
-use crate::token;
 use crate::ui;
-use anyhow::{Result, anyhow, bail};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-
-/// Long-term keys: `ABSK` + base64 of `BedrockAPIKey-<id>-at-<account>:<secret>`.
-pub const LONG_TERM_PREFIX: &str = "ABSK";
+use anyhow::Result;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -45,20 +40,8 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyKind {
-    ShortTerm,
-    LongTerm,
-}
-
-impl KeyKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            KeyKind::ShortTerm => "short-term",
-            KeyKind::LongTerm => "long-term",
-        }
-    }
-}
+/// The kind of key judged: one type with [`crate::bedrock_key`]'s parser.
+pub use crate::bedrock_key::Kind as KeyKind;
 
 /// The answer `verify` prints. Holds no secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,82 +58,40 @@ pub struct Verdict {
     pub next: Option<String>,
 }
 
-/// Who a long-term key belongs to (its secret part is never kept).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LongTerm {
-    /// `BedrockAPIKey-<id>`, the IAM user's service-specific credential.
-    pub user: String,
-    pub account: String,
-}
-
-/// Reads a long-term key's identity. Errors never echo the key.
-pub fn decode_long_term(key: &str) -> Result<LongTerm> {
-    let body = key.trim().strip_prefix(LONG_TERM_PREFIX).ok_or_else(|| {
-        anyhow!("not a Bedrock API key: it does not start with {LONG_TERM_PREFIX}")
-    })?;
-    let bytes = STANDARD
-        .decode(body)
-        .map_err(|_| anyhow!("not a Bedrock API key: the part after ABSK is not base64"))?;
-    let text = Secret::new(
-        String::from_utf8(bytes).map_err(|_| anyhow!("not a Bedrock API key: not UTF-8"))?,
-    );
-    let Some((user, secret)) = text.expose().split_once(':') else {
-        bail!("not a Bedrock API key: no secret part in the long-term key");
-    };
-    let Some((user, account)) = user.rsplit_once("-at-") else {
-        bail!("not a Bedrock API key: no account in the long-term key");
-    };
-    if !user.starts_with("BedrockAPIKey-") || secret.is_empty() {
-        bail!("not a Bedrock API key: not a long-term Bedrock API key");
-    }
-    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
-        bail!("not a Bedrock API key: malformed account in the long-term key");
-    }
-    Ok(LongTerm {
-        user: user.to_string(),
-        account: account.to_string(),
-    })
-}
-
 /// Checks `key` locally, then asks Bedrock. `expires_at` is the cache's
 /// word when the key came from it (the credentials may end it sooner than
 /// its own fields say).
 pub fn verify(s: &Settings, key: &Secret, expires_at: Option<i64>) -> Result<Verdict> {
-    let (kind, region) = if key.expose().starts_with(LONG_TERM_PREFIX) {
-        let long = match decode_long_term(key.expose()) {
-            Ok(long) => long,
-            Err(e) => return Ok(not_a_key(e)),
-        };
-        ui::verbose(&format!(
-            "long-term key of {} in account {}",
-            long.user, long.account
-        ));
-        // Long-term keys work in every region: use the settings' one.
-        (KeyKind::LongTerm, s.request.region()?.to_string())
-    } else {
-        let decoded = match token::decode(key.expose()) {
-            Ok(d) => d,
-            Err(e) => return Ok(not_a_key(e)),
-        };
-        let expires_at = expires_at.map_or(decoded.expires_at(), |e| e.min(decoded.expires_at()));
-        if expires_at <= now_unix() {
-            return Ok(Verdict {
-                status: Status::Expired,
-                kind: Some(KeyKind::ShortTerm),
-                region: Some(decoded.region),
-                http_status: None,
-                message: format!(
-                    "the key expired at {} (signed at {} for {})",
-                    rfc3339(expires_at),
-                    rfc3339(decoded.signed_at),
-                    format_secs(decoded.expires_in)
-                ),
-                request_id: None,
-                next: Some("make a new key: bedrock-token --refresh".into()),
-            });
+    let (kind, region) = match BedrockKey::parse(key.expose()) {
+        Err(e) => return Ok(not_a_key(e)),
+        // Well-formed is enough: whether it is genuine is Bedrock's to say.
+        Ok(BedrockKey::LongTerm(long)) => {
+            ui::verbose(&long.describe());
+            // Long-term keys work in every region: use the settings' one.
+            (KeyKind::LongTerm, s.request.region()?.to_string())
         }
-        // A short-term key works only in the region it was signed for.
-        (KeyKind::ShortTerm, decoded.region)
+        Ok(BedrockKey::ShortTerm(decoded)) => {
+            let expires_at =
+                expires_at.map_or(decoded.expires_at(), |e| e.min(decoded.expires_at()));
+            if expires_at <= now_unix() {
+                return Ok(Verdict {
+                    status: Status::Expired,
+                    kind: Some(KeyKind::ShortTerm),
+                    region: Some(decoded.region),
+                    http_status: None,
+                    message: format!(
+                        "the key expired at {} (signed at {} for {})",
+                        rfc3339(expires_at),
+                        rfc3339(decoded.signed_at),
+                        format_secs(decoded.expires_in)
+                    ),
+                    request_id: None,
+                    next: Some("make a new key: bedrock-token --refresh".into()),
+                });
+            }
+            // A short-term key works only in the region it was signed for.
+            (KeyKind::ShortTerm, decoded.region)
+        }
     };
     let url = bedrock::endpoint(&region)?;
     ui::verbose(&format!("asking Bedrock: GET {url}"));
@@ -393,37 +334,5 @@ mod tests {
         assert!(v.next.unwrap().starts_with(
             "allow bedrock:CallWithBearerToken for arn:aws:iam::111122223333:user/BedrockAPIKey-x"
         ));
-    }
-
-    #[test]
-    fn long_term_keys_decode_to_their_owner_only() {
-        let key = format!(
-            "ABSK{}",
-            STANDARD.encode("BedrockAPIKey-abcd-at-111122223333:c2VjcmV0c2VjcmV0")
-        );
-        assert_eq!(
-            decode_long_term(&key).unwrap(),
-            LongTerm {
-                user: "BedrockAPIKey-abcd".into(),
-                account: "111122223333".into()
-            }
-        );
-        for bad in [
-            "ABSK".to_string(),
-            "ABSK!!".to_string(),
-            format!(
-                "ABSK{}",
-                STANDARD.encode("BedrockAPIKey-abcd-at-111122223333")
-            ),
-            format!("ABSK{}", STANDARD.encode("Other-abcd-at-111122223333:s")),
-            format!("ABSK{}", STANDARD.encode("BedrockAPIKey-abcd-at-1234:s")),
-            format!(
-                "ABSK{}",
-                STANDARD.encode("BedrockAPIKey-abcd-at-111122223333:")
-            ),
-        ] {
-            let err = decode_long_term(&bad).unwrap_err();
-            assert!(!format!("{err:#}").contains("c2Vj"), "{err:#}");
-        }
     }
 }

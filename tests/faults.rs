@@ -150,7 +150,7 @@ fn sigkill_at_any_point_of_a_refresh_never_leaves_a_partial_entry() {
 fn a_read_only_cache_dir_still_prints_the_key() {
     let sb = Sandbox::new();
     let Some(ro) = Tmpfs::mount_with(sb.path("ro"), "ro,size=64k,mode=0700") else {
-        eprintln!("SKIPPED: cannot mount a tmpfs here");
+        skip_or_fail("cannot mount a tmpfs here");
         return;
     };
     let out = sb.run_static().arg("--cache-dir").arg(&ro.0).output();

@@ -7,11 +7,19 @@
 //! statuses. It keeps the two-keys-per-user limit, expiry and statuses, and
 //! recomputes the SigV4 signature of every request from the test
 //! credentials, refusing (and recording) any that does not match.
+//!
+//! The shapes follow AWS's documentation, cited where each is made: a key
+//! belongs to any IAM user (`[\w+=,.@-]+`, 1-64 characters), its alias is
+//! the user name, `-at-` and the account, and its secret is `ABSK` and the
+//! base64 of `ALIAS:SECRET`. Per action, the fake also misbehaves as
+//! networks and services do ([`Misbehaviour`]): an answer cut short, a 500
+//! or a dropped connection after the change was made, a late answer, an
+//! endless body, a page marker that never ends.
 
 mod common;
+use common::http;
 use common::*;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
+use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 const ACCOUNT: &str = "111122223333";
@@ -51,12 +59,37 @@ struct Answer {
     body: String,
 }
 
+/// How the fake answers one action, after doing what it asks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Misbehaviour {
+    /// An HTTP-valid answer (its Content-Length matches) holding only the
+    /// first `n` bytes of the XML.
+    Truncate(usize),
+    /// The change is made, then a 500 ServiceFailure.
+    FailAfterCommit,
+    /// The change is made, then the connection closes without an answer.
+    DropAfterCommit,
+    /// The change is made, the answer comes this many seconds later.
+    Delay(u64),
+    /// Content-Length 10^10, and bytes for as long as the reader reads.
+    EndlessLength,
+    /// A chunked body that never ends.
+    EndlessChunks,
+    /// ListServiceSpecificCredentials: the first page again, marker `1`,
+    /// whatever the marker asked for.
+    LoopMarker,
+    /// ListServiceSpecificCredentials: an empty page and a new marker, for ever.
+    EndlessPages,
+}
+
 #[derive(Default)]
 struct State {
     creds: Vec<Cred>,
     seq: u32,
     /// Actions that fail: (action, HTTP status, code).
     fail: Vec<(String, u16, String)>,
+    /// Actions that misbehave, and how many more times.
+    misbehave: Vec<(String, Misbehaviour, usize)>,
     seen: Vec<Seen>,
     answers: Vec<Answer>,
 }
@@ -68,17 +101,13 @@ struct FakeIam {
 
 impl FakeIam {
     fn start() -> FakeIam {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
         let state = Arc::new(Mutex::new(State::default()));
         let shared = state.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let state = shared.clone();
-                std::thread::spawn(move || serve(stream, &state));
-            }
-        });
-        FakeIam { url, state }
+        let port = http::serve(move |stream, _| serve(stream, &shared));
+        FakeIam {
+            url: format!("http://127.0.0.1:{port}"),
+            state,
+        }
     }
 
     /// bedrock-token pointed at this fake, as user dev.
@@ -115,6 +144,24 @@ impl FakeIam {
             .push((action.into(), status, code.into()));
     }
 
+    /// The next `times` answers to `action` misbehave.
+    fn misbehave(&self, action: &str, how: Misbehaviour, times: usize) {
+        self.state
+            .lock()
+            .unwrap()
+            .misbehave
+            .push((action.into(), how, times));
+    }
+
+    fn behave(&self) {
+        self.state.lock().unwrap().misbehave.clear();
+    }
+
+    /// Forgets a key, as if deleted.
+    fn forget(&self, id: &str) {
+        self.state.lock().unwrap().creds.retain(|c| c.id != id);
+    }
+
     fn creds(&self) -> Vec<Cred> {
         self.state.lock().unwrap().creds.clone()
     }
@@ -143,11 +190,23 @@ impl FakeIam {
     }
 }
 
+/// A key as IAM makes one. Shapes, from the IAM API Reference
+/// (ServiceSpecificCredential,
+/// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_ServiceSpecificCredential.html>):
+/// - `ServiceSpecificCredentialId`: 20 to 128 of `[\w]+`;
+/// - `ServiceCredentialAlias`: "the public portion of the credential that
+///   includes the IAM user name and a suffix", here `USER-at-ACCOUNT` as in
+///   the reference's own example of the generated name,
+///   "jane-at-123456789012" (`ServiceUserName`);
+/// - `ServiceCredentialSecret`: the key a client sends, `ABSK` and the
+///   base64 of `ALIAS:SECRET` (the Bedrock User Guide, "Use an Amazon
+///   Bedrock API key", <https://docs.aws.amazon.com/bedrock/latest/userguide/api-keys-use.html>,
+///   shows long-term keys as `ABSK...`).
 fn new_cred(st: &mut State, user: &str, created: i64, expires: Option<i64>) -> Cred {
     use base64::Engine;
     st.seq += 1;
     let n = st.seq;
-    let alias = format!("BedrockAPIKey-k{n:03}-at-{ACCOUNT}");
+    let alias = format!("{user}-at-{ACCOUNT}");
     let secret = format!(
         "ABSK{}",
         base64::engine::general_purpose::STANDARD
@@ -165,35 +224,17 @@ fn new_cred(st: &mut State, user: &str, created: i64, expires: Option<i64>) -> C
 }
 
 fn serve(stream: std::net::TcpStream, state: &Mutex<State>) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut request_line = String::new();
-    if reader.read_line(&mut request_line).is_err() {
+    let Some(request) = http::read_request(&stream) else {
         return;
-    }
-    let mut headers: Vec<(String, String)> = Vec::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
-        }
-    }
-    let header = |n: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k == n)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
     };
-    let length: usize = header("content-length").parse().unwrap_or(0);
-    let mut body = vec![0; length];
-    let _ = reader.read_exact(&mut body);
-    let params = form(&String::from_utf8_lossy(&body));
+    let params = form(&String::from_utf8_lossy(&request.body));
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let action = get("Action").unwrap_or_default();
-    let (caller, scope, signed) = check_signature(&request_line, &headers, &body);
+    let (caller, scope, signed) = check_signature(
+        &format!("{} {} HTTP/1.1", request.method, request.target),
+        &request.headers,
+        &request.body,
+    );
 
     let mut st = state.lock().unwrap();
     st.seen.push(Seen {
@@ -203,6 +244,14 @@ fn serve(stream: std::net::TcpStream, state: &Mutex<State>) {
         scope,
     });
     let n = st.seen.len();
+    let how = st
+        .misbehave
+        .iter_mut()
+        .find(|(a, _, left)| *a == action && *left > 0)
+        .map(|(_, how, left)| {
+            *left -= 1;
+            *how
+        });
     let (status, xml) = if !signed {
         error(
             403,
@@ -214,7 +263,7 @@ fn serve(stream: std::net::TcpStream, state: &Mutex<State>) {
     } else if let Some((_, status, code)) = st.fail.iter().find(|(a, ..)| *a == action).cloned() {
         error(status, &code, &format!("{action} fails here ({code})"))
     } else {
-        handle(&mut st, &action, &get, caller)
+        handle(&mut st, &action, &get, caller, how)
     };
     let body = match status {
         200 => format!(
@@ -231,11 +280,53 @@ fn serve(stream: std::net::TcpStream, state: &Mutex<State>) {
     });
     drop(st);
     let mut stream = stream;
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status} X\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nx-amzn-RequestId: 7a62c49f-347e-4fc4-9331-{n:012}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
+    let head = |status: u16, length: &str| {
+        format!(
+            "HTTP/1.1 {status} X\r\nContent-Type: text/xml\r\n{length}x-amzn-RequestId: 7a62c49f-347e-4fc4-9331-{n:012}\r\nConnection: close\r\n\r\n"
+        )
+    };
+    let whole = |stream: &mut std::net::TcpStream, status: u16, body: &str| {
+        let _ = write!(
+            stream,
+            "{}{body}",
+            head(status, &format!("Content-Length: {}\r\n", body.len()))
+        );
+    };
+    match how {
+        None | Some(Misbehaviour::LoopMarker | Misbehaviour::EndlessPages) => {
+            whole(&mut stream, status, &body)
+        }
+        Some(Misbehaviour::Truncate(at)) => whole(&mut stream, status, &body[..at.min(body.len())]),
+        Some(Misbehaviour::FailAfterCommit) => {
+            let (status, xml) = error(
+                500,
+                "ServiceFailure",
+                "Request processing has failed due to some unknown error, exception or failure.",
+            );
+            let body = format!(
+                "<ErrorResponse xmlns=\"{XMLNS}\">\n  {xml}\n  <RequestId>7a62c49f-347e-4fc4-9331-{n:012}</RequestId>\n</ErrorResponse>\n"
+            );
+            whole(&mut stream, status, &body)
+        }
+        Some(Misbehaviour::DropAfterCommit) => {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+        Some(Misbehaviour::Delay(secs)) => {
+            std::thread::sleep(std::time::Duration::from_secs(secs));
+            whole(&mut stream, status, &body)
+        }
+        Some(Misbehaviour::EndlessLength) => {
+            let _ = stream.write_all(head(status, "Content-Length: 10000000000\r\n").as_bytes());
+            let _ = stream.write_all(body.as_bytes());
+            let filler = [b' '; 65536];
+            while stream.write_all(&filler).is_ok() {}
+        }
+        Some(Misbehaviour::EndlessChunks) => {
+            let _ = stream.write_all(head(status, "Transfer-Encoding: chunked\r\n").as_bytes());
+            let chunk = format!("{:x}\r\n{}\r\n", 65536, " ".repeat(65536));
+            while stream.write_all(chunk.as_bytes()).is_ok() {}
+        }
+    }
 }
 
 /// `a=b&c=d` with `+` and `%XX` decoded.
@@ -388,13 +479,31 @@ fn cred_xml(c: &Cred, with_secret: bool, now: i64) -> String {
     x
 }
 
-const USERS: &[&str] = &["dev", "ops"];
+/// The account's IAM users. Any name IAM allows may own Bedrock keys
+/// (IAM API Reference, User: UserName, `[\w+=,.@-]+`, 1-64 characters,
+/// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_User.html>;
+/// the IAM User Guide's "API keys for Amazon Bedrock" starts from "an
+/// existing IAM user",
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_bedrock.html>),
+/// not only the `BedrockAPIKey-xxxx` users the Bedrock console makes.
+/// The users the long-term rows run for: plain, with every character IAM
+/// allows besides letters, and one the Bedrock console made.
+const USERS_WITH_KEYS: [&str; 3] = ["alice", "ci.bot+prod@team", "BedrockAPIKey-ab12"];
+
+const USERS: &[&str] = &[
+    "dev",
+    "ops",
+    "alice",
+    "ci.bot+prod@team",
+    "BedrockAPIKey-ab12",
+];
 
 fn handle(
     st: &mut State,
     action: &str,
     get: &dyn Fn(&str) -> Option<String>,
     caller: Option<&'static str>,
+    how: Option<Misbehaviour>,
 ) -> (u16, String) {
     let now = unix_now();
     let user = match get("UserName") {
@@ -476,11 +585,18 @@ fn handle(
             let all = get("AllUsers").as_deref() == Some("true");
             let matching: Vec<&Cred> = st.creds.iter().filter(|c| all || c.user == user).collect();
             // One key a page, so every listing follows Marker.
-            let start: usize = get("Marker").map_or(0, |m| m.parse().unwrap());
+            let mut start: usize = get("Marker").map_or(0, |m| m.parse().unwrap());
+            if how == Some(Misbehaviour::LoopMarker) {
+                start = 0;
+            }
             let page: String = matching
                 .iter()
                 .skip(start)
-                .take(1)
+                .take(if how == Some(Misbehaviour::EndlessPages) {
+                    0
+                } else {
+                    1
+                })
                 .map(|c| {
                     format!(
                         "      <member>\n{}      </member>\n",
@@ -488,9 +604,17 @@ fn handle(
                     )
                 })
                 .collect();
-            let more = start + 1 < matching.len();
+            let more = start + 1 < matching.len()
+                || matches!(
+                    how,
+                    Some(Misbehaviour::LoopMarker | Misbehaviour::EndlessPages)
+                );
+            let next = match how {
+                Some(Misbehaviour::EndlessPages) => st.seen.len(),
+                _ => start + 1,
+            };
             let marker = if more {
-                format!("    <Marker>{}</Marker>\n", start + 1)
+                format!("    <Marker>{next}</Marker>\n")
             } else {
                 String::new()
             };
@@ -880,25 +1004,29 @@ fn rotate_verify_asks_bedrock_before_deactivating() {
     // A Bedrock that takes any long-term key the fake IAM issued, and none other.
     let state = fake.state.clone();
     let bedrock = bedrock_for(state);
-    let old = fake.seed("dev", "Active", 20, Some(10));
-    let out = fake
-        .run(&sb)
-        .env("AWS_ENDPOINT_URL_BEDROCK", &bedrock)
-        .args(["key", "rotate", "--verify"])
-        .output();
-    out.assert_code(0).assert_stderr_mentions(&[
-        "verified the new key",
-        "valid: Bedrock accepted the long-term key in us-east-1",
-    ]);
-    assert_eq!(fake.status_of(&old), Some("Inactive"));
-    assert_no_secret(&fake, &out.stderr);
+    // Ordinary IAM users' keys pass, as the console's kind does.
+    for user in USERS_WITH_KEYS {
+        let old = fake.seed(user, "Active", 20, Some(10));
+        let out = fake
+            .run(&sb)
+            .env("AWS_ENDPOINT_URL_BEDROCK", &bedrock)
+            .args(["key", "rotate", "--verify", "--user", user])
+            .output();
+        out.assert_code(0).assert_stderr_mentions(&[
+            "verified the new key",
+            "valid: Bedrock accepted the long-term key in us-east-1",
+        ]);
+        assert_eq!(fake.status_of(&old), Some("Inactive"));
+        assert_no_secret(&fake, &out.stderr);
+    }
+    fake.seed("dev", "Active", 20, Some(10));
 
     // Bedrock refuses it: the old key stays active.
     let closed = format!("http://127.0.0.1:{}", free_port());
     let before = fake
         .creds()
         .into_iter()
-        .find(|c| c.status == "Active")
+        .find(|c| c.status == "Active" && c.user == "dev")
         .unwrap()
         .id;
     let out = fake
@@ -917,47 +1045,32 @@ fn rotate_verify_asks_bedrock_before_deactivating() {
 /// A minimal Bedrock: `GET /foundation-models` answers 200 for a bearer key
 /// the fake IAM issued and holds Active, else 403.
 fn bedrock_for(state: Arc<Mutex<State>>) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut auth = String::new();
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line
-                    .strip_prefix("authorization: ")
-                    .or(line.strip_prefix("Authorization: "))
-                {
-                    auth = v.trim().to_string();
-                }
-            }
-            let ok = state
-                .lock()
-                .unwrap()
-                .creds
-                .iter()
-                .any(|c| c.status == "Active" && auth == format!("Bearer {}", c.secret));
-            let (status, body) = if ok {
-                (200, r#"{"modelSummaries":[]}"#)
-            } else {
-                (
-                    403,
-                    r#"{"message":"Authentication failed: Please make sure your API Key is valid."}"#,
-                )
-            };
-            let mut stream = stream;
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
+    let port = http::serve(move |mut stream, _| {
+        let Some(request) = http::read_request(&stream) else {
+            return;
+        };
+        let auth = request.header("authorization").unwrap_or("");
+        let ok = state
+            .lock()
+            .unwrap()
+            .creds
+            .iter()
+            .any(|c| c.status == "Active" && auth == format!("Bearer {}", c.secret));
+        let (status, body) = if ok {
+            (200, r#"{"modelSummaries":[]}"#)
+        } else {
+            (
+                403,
+                r#"{"message":"Authentication failed: Please make sure your API Key is valid."}"#,
+            )
+        };
+        let _ = write!(
+            stream,
+            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
     });
-    url
+    format!("http://127.0.0.1:{port}")
 }
 
 #[test]
@@ -1155,12 +1268,7 @@ print(json.dumps(out, default=str))
     assert_eq!(c["ServiceName"], "bedrock.amazonaws.com");
     assert_eq!(c["UserName"], "dev");
     assert_eq!(c["Status"], "Active");
-    assert!(
-        c["ServiceCredentialAlias"]
-            .as_str()
-            .unwrap()
-            .starts_with("BedrockAPIKey-")
-    );
+    assert_eq!(c["ServiceCredentialAlias"], format!("dev-at-{ACCOUNT}"));
     assert!(
         c["ServiceSpecificCredentialId"]
             .as_str()
@@ -1210,35 +1318,54 @@ print(json.dumps(out, default=str))
 fn inspect_and_doctor_recognise_a_long_term_key_and_never_show_its_secret() {
     let sb = Sandbox::new();
     let fake = FakeIam::start();
-    let key = fake.run(&sb).args(["key", "create"]).ok();
-    let out = sb.run().args(["inspect", "-"]).stdin(key.clone()).ok();
-    assert_eq!(
-        out,
-        "kind:           long-term\nuser:           BedrockAPIKey-k001\naccount:        111122223333\nexpires at:     not in the key: bedrock-token key list shows it\n"
-    );
-    let doc = json(
-        &sb.run()
-            .args(["inspect", "-", "--format", "json"])
-            .stdin(key.clone())
-            .ok(),
-    );
-    assert_eq!(
-        doc,
-        serde_json::json!({"kind": "long-term", "user": "BedrockAPIKey-k001", "account": ACCOUNT})
-    );
+    // Keys of ordinary IAM users, not only of the console's BedrockAPIKey-xxxx ones.
+    for user in USERS_WITH_KEYS {
+        let key = fake.run(&sb).args(["key", "create", "--user", user]).ok();
+        let out = sb.run().args(["inspect", "-"]).stdin(key.clone()).ok();
+        assert_eq!(
+            out,
+            format!(
+                "kind:           long-term\nalias:          {user}-at-{ACCOUNT}\nuser:           {user}\naccount:        {ACCOUNT}\nexpires at:     not in the key: bedrock-token key list shows it\n"
+            )
+        );
+        let doc = json(
+            &sb.run()
+                .args(["inspect", "-", "--format", "json"])
+                .stdin(key.clone())
+                .ok(),
+        );
+        assert_eq!(
+            doc,
+            serde_json::json!({"kind": "long-term", "alias": format!("{user}-at-{ACCOUNT}"), "user": user, "account": ACCOUNT})
+        );
 
-    // doctor says which key AWS_BEARER_TOKEN_BEDROCK holds: it wins over everything.
-    let out = sb
-        .run_static()
-        .env("AWS_BEARER_TOKEN_BEDROCK", key.trim())
-        .arg("doctor")
-        .output();
+        // doctor says which key AWS_BEARER_TOKEN_BEDROCK holds: it wins over everything.
+        let out = sb
+            .run_static()
+            .env("AWS_BEARER_TOKEN_BEDROCK", key.trim())
+            .arg("doctor")
+            .output();
+        out.assert_code(0);
+        assert!(out.stdout.contains(&format!(
+            "ok       AWS_BEARER_TOKEN_BEDROCK is set: the AWS SDKs use it before any other credential; it holds a long-term key of {user} in account {ACCOUNT}"
+        )), "{}", out.stdout);
+        assert_no_secret(&fake, &out.stdout);
+        assert_no_secret(&fake, &out.stderr);
+    }
+
+    // An alias in a layout the docs leave open: shown, not refused.
+    use base64::Engine;
+    let odd = format!(
+        "ABSK{}",
+        base64::engine::general_purpose::STANDARD.encode("alice-at-111122223333-v2:U0VDUkVUb2Rk")
+    );
+    let out = sb.run().args(["inspect", "-"]).stdin(odd.clone()).output();
     out.assert_code(0);
-    assert!(out.stdout.contains(&format!(
-        "ok       AWS_BEARER_TOKEN_BEDROCK is set: the AWS SDKs use it before any other credential; it holds a long-term key of BedrockAPIKey-k001 in account {ACCOUNT}"
-    )), "{}", out.stdout);
-    assert_no_secret(&fake, &out.stdout);
-    assert_no_secret(&fake, &out.stderr);
+    assert_eq!(
+        out.stdout,
+        "kind:           long-term\nalias:          alice-at-111122223333-v2\nlayout:         not the USER-at-ACCOUNT layout bedrock-token knows; Bedrock judges the key: bedrock-token verify -\nexpires at:     not in the key: bedrock-token key list shows it\n"
+    );
+    assert!(!out.stdout.contains("U0VDUkVU") && !out.stderr.contains("U0VDUkVU"));
 
     let short = sb.run_static().ok();
     let out = sb
@@ -1289,4 +1416,483 @@ fn setup_shows_how_to_hand_over_a_long_term_key_without_a_shell_history() {
     ] {
         assert!(out.contains(needle), "{needle} in\n{out}");
     }
+}
+
+/// `run` with stdout redirected by the shell (`>&-`, `1</dev/null`):
+/// stdio a test harness cannot set up otherwise.
+#[cfg(unix)]
+fn with_stdout(run: Run, redirect: &str) -> Out {
+    let started = std::time::Instant::now();
+    let mut sh = std::process::Command::new("/bin/sh");
+    sh.arg("-c")
+        .arg(format!("exec \"$@\" {redirect}"))
+        .arg("sh")
+        .arg(run.cmd.get_program())
+        .args(run.cmd.get_args());
+    for (k, v) in run.cmd.get_envs() {
+        match v {
+            Some(v) => sh.env(k, v),
+            None => sh.env_remove(k),
+        };
+    }
+    if let Some(dir) = run.cmd.get_current_dir() {
+        sh.current_dir(dir);
+    }
+    let out = sh
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    Out::from(out, started.elapsed())
+}
+
+/// The temp files in `dir` (atomic writes, probes): none may outlive a run.
+fn temps(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect()
+}
+
+fn creates(fake: &FakeIam) -> usize {
+    fake.actions()
+        .iter()
+        .filter(|a| *a == "CreateServiceSpecificCredential")
+        .count()
+}
+
+#[test]
+fn a_create_answer_cut_short_delivers_nothing_and_names_the_key_iam_made() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    let path = sb.path("alice.key");
+    // Cut at many points of the XML, the secret's element included.
+    let whole = {
+        let out = fake
+            .run(&sb)
+            .args(["key", "create", "--user", "alice"])
+            .ok();
+        let id = fake.creds()[0].id.clone();
+        fake.forget(&id);
+        let answers = fake.state.lock().unwrap().answers.clone();
+        assert!(out.starts_with("ABSK"));
+        answers.last().unwrap().body.len()
+    };
+    for cut in [
+        whole / 4,
+        whole / 2,
+        whole * 3 / 5,
+        whole * 7 / 10,
+        whole * 4 / 5,
+        whole - 40,
+        whole - 3,
+    ] {
+        for write in [false, true] {
+            fake.misbehave(
+                "CreateServiceSpecificCredential",
+                Misbehaviour::Truncate(cut),
+                1,
+            );
+            let mut run = fake.run(&sb).args(["key", "create", "--user", "alice"]);
+            if write {
+                run = run.arg("--write").arg(&path);
+            }
+            let out = run.output();
+            let made = fake.creds();
+            assert_eq!(made.len(), 1, "cut {cut}");
+            let id = &made[0].id;
+            out.assert_fails(
+                1,
+                &[
+                    &format!("IAM created {id} (created "),
+                    "for user alice all the same, but its secret never reached us",
+                    &format!("bedrock-token key delete {id} --user alice --yes"),
+                ],
+            );
+            assert_eq!(out.stdout, "", "cut {cut}: a fragment on stdout");
+            assert!(!path.exists(), "cut {cut}: a fragment in the file");
+            assert_no_secret(&fake, &out.stderr);
+            assert!(temps(&sb.path("")).is_empty());
+            fake.forget(id);
+        }
+    }
+}
+
+#[test]
+fn a_create_whose_answer_is_lost_is_sent_once_and_its_key_named() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    for (how, said) in [
+        (
+            Misbehaviour::FailAfterCommit,
+            "IAM refused CreateServiceSpecificCredential for user ci.bot+prod@team: Request processing has failed",
+        ),
+        (
+            Misbehaviour::DropAfterCommit,
+            "could not reach IAM at http://127.0.0.1:",
+        ),
+    ] {
+        let before = creates(&fake);
+        fake.misbehave("CreateServiceSpecificCredential", how, 1);
+        let out = fake
+            .run(&sb)
+            .args(["key", "create", "--user", "ci.bot+prod@team"])
+            .output();
+        // Sent once: the SDK's retry would have made a second key.
+        assert_eq!(creates(&fake), before + 1, "{how:?}");
+        let made = fake.creds();
+        assert_eq!(made.len(), 1, "{how:?}");
+        let id = &made[0].id;
+        out.assert_fails(
+            1,
+            &[
+                said,
+                &format!("IAM created {id} (created "),
+                &format!("bedrock-token key delete {id} --user ci.bot+prod@team --yes"),
+            ],
+        );
+        assert_eq!(out.stdout, "");
+        assert_no_secret(&fake, &out.stderr);
+        fake.forget(id);
+    }
+
+    // Refused for sure (4xx): nothing was made, and the error says so.
+    fake.fail("CreateServiceSpecificCredential", 403, "AccessDenied");
+    let out = fake
+        .run(&sb)
+        .args(["key", "create", "--user", "alice"])
+        .output();
+    out.assert_fails(1, &["(AccessDenied, request id"]);
+    assert!(!out.stderr.contains("all the same"), "{}", out.stderr);
+    assert!(fake.creds().is_empty());
+}
+
+#[test]
+fn rotate_after_a_lost_create_names_the_orphan_and_keeps_the_old_key() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    let path = sb.path("key");
+    let old = fake.seed("BedrockAPIKey-ab12", "Active", 20, Some(10));
+    let old_secret = fake.creds()[0].secret.clone();
+    std::fs::write(&path, &old_secret).unwrap();
+    for how in [
+        Misbehaviour::Truncate(500),
+        Misbehaviour::FailAfterCommit,
+        Misbehaviour::DropAfterCommit,
+    ] {
+        fake.misbehave("CreateServiceSpecificCredential", how, 1);
+        let out = fake
+            .run(&sb)
+            .args(["key", "rotate", "--user", "BedrockAPIKey-ab12", "--write"])
+            .arg(&path)
+            .output();
+        let orphan = fake.creds().into_iter().find(|c| c.id != old).unwrap();
+        out.assert_fails(
+            1,
+            &[
+                &format!("IAM created {} (created ", orphan.id),
+                &format!(
+                    "bedrock-token key delete {} --user BedrockAPIKey-ab12 --yes",
+                    orphan.id
+                ),
+            ],
+        );
+        // The file still holds the working key, the old key is untouched.
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            old_secret,
+            "{how:?}"
+        );
+        assert!(!sb.path("key.previous").exists());
+        assert_eq!(fake.status_of(&old), Some("Active"));
+        assert!(
+            !fake
+                .actions()
+                .contains(&"UpdateServiceSpecificCredential".to_string())
+        );
+        assert_no_secret(&fake, &out.stderr);
+        assert!(temps(&sb.path("")).is_empty());
+        fake.forget(&orphan.id);
+    }
+}
+
+#[test]
+fn rotate_write_keeps_the_current_key_until_the_old_one_is_deactivated() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    let path = sb.path("alice.key");
+    let previous = sb.path("alice.key.previous");
+    let old = fake.seed("alice", "Active", 20, Some(10));
+    let old_secret = fake.creds()[0].secret.clone();
+    std::fs::write(&path, &old_secret).unwrap();
+
+    // Deactivation refused: the new key in F, the old one still active and
+    // its secret kept in F.previous (0600), as the error says.
+    fake.fail("UpdateServiceSpecificCredential", 403, "AccessDenied");
+    let out = fake
+        .run(&sb)
+        .args(["key", "rotate", "--user", "alice", "--write"])
+        .arg(&path)
+        .output();
+    let new = fake.creds().into_iter().find(|c| c.id != old).unwrap();
+    out.assert_code(1).assert_stderr_mentions(&[&format!(
+        "; the previous key {old} is still active (its secret is in {}, until it is deactivated)",
+        previous.display()
+    )]);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), new.secret);
+    assert_eq!(std::fs::read_to_string(&previous).unwrap(), old_secret);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&previous).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    assert_eq!(fake.status_of(&old), Some("Active"));
+    assert_no_secret(&fake, &out.stderr);
+
+    // Once the old key is inactive, F.previous goes.
+    fake.state.lock().unwrap().fail.clear();
+    fake.state.lock().unwrap().creds.retain(|c| c.id != old);
+    let out = fake
+        .run(&sb)
+        .args(["key", "rotate", "--user", "alice", "--write"])
+        .arg(&path)
+        .output();
+    out.assert_code(0).assert_stderr_mentions(&[
+        &format!("deactivated the previous key {}", new.id),
+        &format!(
+            "removed {}: the key it held is inactive now",
+            previous.display()
+        ),
+    ]);
+    let newest = fake
+        .creds()
+        .into_iter()
+        .find(|c| c.status == "Active")
+        .unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), newest.secret);
+    assert!(!previous.exists());
+    assert_eq!(fake.status_of(&new.id), Some("Inactive"));
+    assert!(temps(&sb.path("")).is_empty());
+}
+
+#[test]
+fn a_deactivate_whose_answer_is_lost_reports_what_iam_holds() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    for how in [Misbehaviour::DropAfterCommit, Misbehaviour::FailAfterCommit] {
+        fake.state.lock().unwrap().creds.clear();
+        let old = fake.seed("alice", "Active", 20, Some(10));
+        // Every attempt: the SDK retries an update, which is safe.
+        fake.misbehave("UpdateServiceSpecificCredential", how, 5);
+        let out = fake
+            .run(&sb)
+            .args(["key", "rotate", "--user", "alice"])
+            .output();
+        // IAM applied it: the old key is inactive, and that is what is said.
+        out.assert_code(0).assert_stderr_mentions(&[
+            &format!("but IAM shows key {old} inactive"),
+            &format!("deactivated the previous key {old}"),
+        ]);
+        assert!(!out.stderr.contains("still active"), "{}", out.stderr);
+        assert_eq!(fake.status_of(&old), Some("Inactive"));
+        let new = fake.creds().into_iter().find(|c| c.id != old).unwrap();
+        assert_eq!(out.stdout, format!("{}\n", new.secret));
+    }
+}
+
+#[test]
+fn an_endless_answer_is_cut_off_at_its_bound() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    fake.seed("alice", "Active", 1, Some(29));
+    for how in [Misbehaviour::EndlessLength, Misbehaviour::EndlessChunks] {
+        // Every attempt: the SDK retries a listing.
+        fake.behave();
+        fake.misbehave("ListServiceSpecificCredentials", how, usize::MAX);
+        let out = fake
+            .run(&sb)
+            .args(["key", "list", "--user", "alice"])
+            .output();
+        out.assert_fails(
+            1,
+            &["the answer is larger than the 4 MiB bedrock-token reads"],
+        );
+        assert!(
+            out.elapsed < std::time::Duration::from_secs(20),
+            "{how:?}: {:?}",
+            out.elapsed
+        );
+    }
+}
+
+#[test]
+fn a_page_marker_that_never_ends_stops_with_a_clear_error() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    let a = fake.seed("alice", "Active", 2, Some(28));
+    fake.seed("alice", "Inactive", 1, Some(29));
+    let list_fails = |how: Misbehaviour, needle: &str| {
+        fake.behave();
+        fake.misbehave("ListServiceSpecificCredentials", how, usize::MAX);
+        fake.run(&sb)
+            .args(["key", "list", "--user", "alice"])
+            .output()
+            .assert_fails(1, &[needle]);
+    };
+    list_fails(
+        Misbehaviour::LoopMarker,
+        &format!("IAM's listing of Bedrock keys does not end: it listed key {a} twice"),
+    );
+    // rotate stops before changing anything.
+    let out = fake
+        .run(&sb)
+        .args(["key", "rotate", "--user", "alice"])
+        .output();
+    out.assert_fails(1, &["does not end"]);
+    assert_eq!(creates(&fake), 0);
+    assert_eq!(fake.creds().len(), 2);
+
+    // The same marker on empty pages; a new marker on every empty page.
+    fake.state.lock().unwrap().creds.clear();
+    list_fails(
+        Misbehaviour::LoopMarker,
+        "it handed out the same page marker twice",
+    );
+    let before = fake.seen().len();
+    list_fails(Misbehaviour::EndlessPages, "more than 200 pages");
+    assert_eq!(fake.seen().len() - before, 200);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_destination_that_cannot_take_the_key_is_refused_before_iam_is_asked() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    // A directory nobody may create files in (as root too).
+    fake.run(&sb)
+        .args([
+            "key",
+            "create",
+            "--user",
+            "alice",
+            "--write",
+            "/proc/self/bedrock.key",
+        ])
+        .output()
+        .assert_fails(2, &["cannot write in /proc/self", "so none was created"]);
+    // One this user may not write in (root may write anywhere).
+    let ro = sb.path("ro");
+    std::fs::create_dir(&ro).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o500)).unwrap();
+    let probe = ro.join("probe");
+    if std::fs::write(&probe, "x").is_err() {
+        fake.run(&sb)
+            .args(["key", "create", "--user", "alice", "--write"])
+            .arg(ro.join("k"))
+            .output()
+            .assert_fails(2, &["cannot write in", "so none was created"]);
+    } else {
+        std::fs::remove_file(&probe).unwrap();
+    }
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o700)).unwrap();
+    // stdout closed, or open for reading only.
+    for redirect in [">&-", "1</dev/null"] {
+        let out = with_stdout(
+            fake.run(&sb).args(["key", "create", "--user", "alice"]),
+            redirect,
+        );
+        out.assert_fails(1, &["the new key would be lost, so none was created"]);
+    }
+    let out = with_stdout(
+        fake.run(&sb).args(["key", "rotate", "--user", "alice"]),
+        ">&-",
+    );
+    out.assert_fails(1, &["stdout is closed"]);
+    assert_eq!(creates(&fake), 0);
+    assert!(fake.creds().is_empty());
+    assert!(temps(&ro).is_empty() && temps(&sb.path("")).is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_signal_during_create_waits_for_the_key_to_be_delivered() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    let path = sb.path("alice.key");
+    for (signal, code) in [("TERM", 143), ("INT", 130)] {
+        fake.state.lock().unwrap().creds.clear();
+        fake.misbehave("CreateServiceSpecificCredential", Misbehaviour::Delay(3), 1);
+        let child = fake
+            .run(&sb)
+            .args(["key", "create", "--user", "alice", "--write"])
+            .arg(&path)
+            .spawn();
+        // Wait until the create call is in flight.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while creates(&fake) == 0 {
+            assert!(std::time::Instant::now() < deadline, "no create call");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let pid = child.id().to_string();
+        assert!(
+            std::process::Command::new("kill")
+                .args([&format!("-{signal}"), &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let cred = fake.creds()[0].clone();
+        assert_eq!(out.status.code(), Some(code), "{stderr}");
+        assert!(stderr.contains(&format!(
+            "bedrock-token: error: stopped by SIG{signal} once the new key {} of user alice was delivered",
+            cred.id
+        )), "{stderr}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), cred.secret);
+        assert!(temps(&sb.path("")).is_empty());
+        std::fs::remove_file(&path).unwrap();
+        assert_no_secret(&fake, &stderr);
+        fake.state.lock().unwrap().seen.clear();
+    }
+}
+
+/// IAM's answer after 40 s: the call gives up at 30 s, says so, and names
+/// the key IAM made meanwhile.
+#[test]
+fn a_late_answer_ends_the_call_at_30_s_and_the_key_is_named() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    fake.misbehave(
+        "CreateServiceSpecificCredential",
+        Misbehaviour::Delay(40),
+        1,
+    );
+    let out = fake
+        .run(&sb)
+        .args(["key", "create", "--user", "alice"])
+        .output();
+    let id = fake.creds()[0].id.clone();
+    out.assert_fails(
+        1,
+        &[
+            "no answer from IAM at http://127.0.0.1:",
+            "within 30 s (CreateServiceSpecificCredential for user alice)",
+            &format!("bedrock-token key delete {id} --user alice --yes"),
+        ],
+    );
+    assert_eq!(out.stdout, "");
+    assert_eq!(creates(&fake), 1);
+    assert!(
+        out.elapsed < std::time::Duration::from_secs(38),
+        "{:?}",
+        out.elapsed
+    );
 }

@@ -13,7 +13,12 @@ const SESSION_SENTINEL: &str = "SENTINELsessionTOKENdoNOTleak+/==";
 
 struct Leaks {
     sb: Sandbox,
+    /// The first key, which the corrupt-entry check plants.
     key: String,
+    /// Every key any run handled so far: the cache's, a `write` file's and
+    /// any on stdout. A `--refresh` or `--no-cache` run makes a new one,
+    /// and each later check must look for it too.
+    keys: std::cell::RefCell<Vec<String>>,
 }
 
 impl Leaks {
@@ -21,7 +26,34 @@ impl Leaks {
         let sb = Sandbox::new();
         let key = sentinel(sb.run()).ok().trim().to_string();
         assert!(key.starts_with("bedrock-api-key-"));
-        Leaks { sb, key }
+        Leaks {
+            sb,
+            keys: std::cell::RefCell::new(vec![key.clone()]),
+            key,
+        }
+    }
+
+    /// Adds the keys `stdout` holds and the ones now in the cache and in
+    /// the sandbox's files.
+    fn learn(&self, stdout: &str) {
+        let mut texts = vec![stdout.to_string()];
+        for dir in [self.sb.cache_dir(), self.sb.dir.path().to_path_buf()] {
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                if e.path().is_file()
+                    && let Ok(text) = std::fs::read_to_string(e.path())
+                {
+                    texts.push(text);
+                }
+            }
+        }
+        let mut keys = self.keys.borrow_mut();
+        for text in texts {
+            for key in keys_in(&text) {
+                if !keys.contains(&key) {
+                    keys.push(key);
+                }
+            }
+        }
     }
 
     /// Runs with sentinel credentials and checks where each secret may appear.
@@ -36,26 +68,25 @@ impl Leaks {
 
     fn check_run(&self, run: Run, what: &[&str], key_ok: bool, creds_ok: bool) -> Out {
         let out = run.output();
-        let body = |s: &str| s.strip_prefix("bedrock-api-key-").unwrap_or(s).to_string();
-        let key_body = body(&self.key);
-        // The key's signature, alone, is as good as the key.
-        let signature = param(&self.key, "X-Amz-Signature").unwrap();
-        for (name, secret) in [
-            ("secret key", SECRET_SENTINEL),
-            ("session token", "SENTINELsessionTOKEN"),
-            ("key", key_body.as_str()),
-            ("signature", signature.as_str()),
-        ] {
+        self.learn(&out.stdout);
+        let mut secrets = vec![
+            ("secret key", SECRET_SENTINEL.to_string()),
+            ("session token", "SENTINELsessionTOKEN".to_string()),
+        ];
+        for key in self.keys.borrow().iter() {
+            let body = key.strip_prefix("bedrock-api-key-").unwrap_or(key);
+            secrets.push(("key", body[..40].to_string()));
+            // The key's signature, alone, is as good as the key.
+            secrets.push(("signature", param(key, "X-Amz-Signature").unwrap()));
+            if !key_ok {
+                assert!(!out.stdout.contains(&body[..40]), "{what:?}: key on stdout");
+            }
+        }
+        for (name, secret) in &secrets {
             assert!(
-                !out.stderr.contains(secret),
+                !out.stderr.contains(secret.as_str()),
                 "{what:?}: {name} on stderr:\n{}",
                 out.stderr
-            );
-        }
-        if !key_ok {
-            assert!(
-                !out.stdout.contains(&key_body[..40]),
-                "{what:?}: key on stdout"
             );
         }
         if !creds_ok {
@@ -70,6 +101,24 @@ impl Leaks {
         }
         out
     }
+}
+
+/// The Bedrock keys in `text`: `bedrock-api-key-` and its base64 body.
+fn keys_in(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("bedrock-api-key-") {
+        let after = &rest[i + "bedrock-api-key-".len()..];
+        let n = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || "+/=&".contains(c)))
+            .unwrap_or(after.len());
+        // A real key is long; `bedrock-api-key-...` in a message is not one.
+        if n > 100 {
+            out.push(format!("bedrock-api-key-{}", &after[..n]));
+        }
+        rest = &after[n..];
+    }
+    out
 }
 
 fn sentinel(run: Run) -> Run {
@@ -112,6 +161,10 @@ fn every_command_keeps_secrets_where_they_belong() {
             false,
         ),
     ] {
+        if args.contains(&"--refresh") || args.contains(&"--no-cache") {
+            // A key is signed per second: make these new ones.
+            std::thread::sleep(std::time::Duration::from_millis(1100));
+        }
         l.check(&args, key_ok, creds_ok).assert_code(0);
     }
     // write puts the key in the file, not on stdout.
@@ -128,6 +181,10 @@ fn every_command_keeps_secrets_where_they_belong() {
         false,
     );
     out.assert_code(0);
+    // The first key, --refresh's and --no-cache's at least: each later
+    // check looked for every one of them.
+    let keys = l.keys.borrow().len();
+    assert!(keys >= 3, "{keys} keys followed");
 }
 
 #[cfg(unix)]
@@ -188,7 +245,7 @@ fn every_error_path_keeps_secrets_off_stderr() {
 
     // A lock held elsewhere: the timeout.
     let lock = key_lock(&cache);
-    l.check(&["cache", "clear"], false, false);
+    l.check(&["cache", "clear"], false, false).assert_code(0);
     let held = hold_lock(&lock);
     l.check(&["-v", "--lock-timeout", "1s"], false, false)
         .assert_code(1);
@@ -226,4 +283,50 @@ fn every_error_path_keeps_secrets_off_stderr() {
     let run = l.sb.run().args(["credential-process", "-p", "loop"]);
     l.check_run(run, &["recursion"], false, false)
         .assert_code(1);
+}
+
+/// The session token and container authorization token key the cache (a
+/// key signed under one is never handed out under another) without being
+/// held anywhere a request's value goes: no cache file holds them, and no
+/// `-v` output.
+#[test]
+fn secret_identity_variables_key_the_cache_without_being_kept() {
+    let sb = Sandbox::new();
+    let run = |token: &str| {
+        sb.run()
+            .env("AWS_ACCESS_KEY_ID", "ASIAIOSFODNN7EXAMPLE")
+            .env("AWS_SECRET_ACCESS_KEY", SECRET_SENTINEL)
+            .env("AWS_SESSION_TOKEN", token)
+            .env(
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+                format!("{token}-container"),
+            )
+            .env("AWS_REGION", "us-east-1")
+            .arg("-v")
+            .output()
+    };
+    let a = run("SENTINELsessionTOKENone");
+    a.assert_code(0);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let b = run("SENTINELsessionTOKENtwo");
+    b.assert_code(0);
+    assert_ne!(a.stdout, b.stdout, "another session token, another key");
+    assert_eq!(entries(&sb).len(), 2, "one entry per session token");
+    let again = run("SENTINELsessionTOKENone");
+    assert_eq!(again.stdout, a.stdout, "the same token, the same entry");
+    for out in [&a, &b, &again] {
+        assert!(
+            !out.stderr.contains("SENTINELsessionTOKEN"),
+            "{}",
+            out.stderr
+        );
+    }
+    for e in std::fs::read_dir(sb.cache_dir()).unwrap().flatten() {
+        let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+        assert!(
+            !text.contains("SENTINELsessionTOKEN"),
+            "{}",
+            e.path().display()
+        );
+    }
 }

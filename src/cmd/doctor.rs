@@ -264,22 +264,16 @@ impl Report {
         let fix = format!(
             "fix: unset {BEARER_VAR}, or set it from bedrock-token (bedrock-token exec -- CMD)"
         );
-        if key.expose().starts_with(crate::verify::LONG_TERM_PREFIX) {
-            match crate::verify::decode_long_term(key.expose()) {
-                Ok(long) => self.check(
-                    true,
-                    format!(
-                        "{set}; it holds a long-term key of {} in account {} (its expiry: bedrock-token key list)",
-                        long.user, long.account
-                    ),
-                    String::new(),
+        match crate::bedrock_key::BedrockKey::parse(key.expose()) {
+            Ok(crate::bedrock_key::BedrockKey::LongTerm(long)) => self.check(
+                true,
+                format!(
+                    "{set}; it holds {} (its expiry: bedrock-token key list)",
+                    long.describe()
                 ),
-                Err(e) => self.check(false, String::new(), format!("{set}, but it holds no usable key: {e:#}; {fix}")),
-            }
-            return;
-        }
-        match crate::token::decode(key.expose()) {
-            Ok(d) => {
+                String::new(),
+            ),
+            Ok(crate::bedrock_key::BedrockKey::ShortTerm(d)) => {
                 let left = d.expires_at() - now_unix();
                 self.check(
                     left > 0,

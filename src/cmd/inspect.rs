@@ -1,16 +1,15 @@
 //! `bedrock-token inspect [-]`: what a key holds, never its signature,
 //! session token or secret. Exit 1 when it has expired or is not a Bedrock
-//! key. A long-term key (`ABSK...`) shows its user and account only: its
-//! expiry lives in IAM (`key list`).
+//! key. A long-term key (`ABSK...`) shows its alias and, in the documented
+//! layout, its user and account: its expiry lives in IAM (`key list`).
 
 use super::Outcome;
+use crate::bedrock_key::BedrockKey;
 use crate::cli::InspectArgs;
 use crate::duration::now_unix;
 use crate::output::inspect;
 use crate::provide;
 use crate::settings::Settings;
-use crate::token;
-use crate::verify::{LONG_TERM_PREFIX, decode_long_term};
 use anyhow::{Result, anyhow};
 
 /// Returns whether the key is still valid.
@@ -23,12 +22,12 @@ pub fn run(s: &Settings, args: &InspectArgs) -> Result<Outcome> {
             (key, Some(entry.expires_at), Some(entry.profile))
         }
     };
-    if key.expose().starts_with(LONG_TERM_PREFIX) {
-        let long = decode_long_term(key.expose()).map_err(|e| anyhow!("{e:#}"))?;
-        drop(key);
-        return super::print(&inspect::long_term(&long, args.format));
-    }
-    let decoded = token::decode(key.expose()).map_err(|e| anyhow!("{e:#}"))?;
+    let parsed = BedrockKey::parse(key.expose()).map_err(|e| anyhow!("{e:#}"));
+    drop(key);
+    let decoded = match parsed? {
+        BedrockKey::LongTerm(long) => return super::print(&inspect::long_term(&long, args.format)),
+        BedrockKey::ShortTerm(decoded) => decoded,
+    };
     let view = inspect::ShortTerm {
         expires_at: expires_at.unwrap_or_else(|| decoded.expires_at()),
         decoded: &decoded,

@@ -5,18 +5,24 @@
 //! it is delivered (stdout, or `--write PATH`) before anything else is
 //! touched, and every later failure says which old key is still active.
 
+mod hold;
+
 use super::Outcome;
 use crate::cli::{
     InfoFormat, KeyCommand, KeyDeleteArgs, KeyIdArgs, KeyListArgs, KeyNewArgs, KeyRotateArgs,
 };
-use crate::duration::Expiry;
-use crate::duration::{now_unix, rfc3339};
+use crate::duration::{Expiry, now_unix, rfc3339};
 use crate::error::{usage, with_hint};
-use crate::iam::{self, Iam, Key, NewKey, Status};
+use crate::iam::{self, Failed, Iam, Key, NewKey, Status};
 use crate::output::keys as render;
 use crate::settings::Settings;
 use crate::ui;
 use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+
+/// How far before a create call a key IAM lists counts as made by it, when
+/// there is no listing from before to compare with: clocks disagree.
+const CLOCK_SLACK: i64 = 600;
 
 pub fn run(s: &Settings, command: &KeyCommand) -> Result<Outcome> {
     match command {
@@ -29,6 +35,25 @@ pub fn run(s: &Settings, command: &KeyCommand) -> Result<Outcome> {
     }
 }
 
+/// An IAM client with the profile's credentials. STS and SSO calls of the
+/// chain go to the profile's region, when it has one; IAM is signed for
+/// its partition's region.
+fn connect(s: &Settings) -> Result<Iam> {
+    let profile_region = s.request.region.as_deref();
+    let iam_region = iam::signing_region(profile_region);
+    let resolved = crate::provide::credentials(s, profile_region.unwrap_or(iam_region))?;
+    ui::verbose(&format!(
+        "calling IAM in {iam_region} as profile {} (credentials from {})",
+        s.request.profile, resolved.source
+    ));
+    iam::connect(iam::Connection {
+        credentials: resolved.credentials,
+        profile: s.request.profile.clone(),
+        region: iam_region,
+        endpoint: crate::environment::endpoint_override("AWS_ENDPOINT_URL_IAM")?,
+    })
+}
+
 /// The named user, else the caller's own.
 fn user(iam: &Iam, named: &Option<String>) -> Result<String> {
     match named {
@@ -39,15 +64,19 @@ fn user(iam: &Iam, named: &Option<String>) -> Result<String> {
 
 fn create(s: &Settings, args: &KeyNewArgs) -> Result<Outcome> {
     check_destination(args)?;
-    let iam = iam::connect(s)?;
+    let iam = connect(s)?;
     let user = user(&iam, &args.user)?;
-    let new = make(&iam, &user, args.expires)?;
-    deliver(&new, args).map_err(|e| lost(e, &new, &[]))?;
+    let hold = hold::Hold::start();
+    let new = make(&iam, &user, args.expires, None)?;
+    deliver(&new, args, false).map_err(|e| lost(e, &new, &[]))?;
+    if let Some(signal) = hold.release() {
+        stop(signal, &new, &[], "");
+    }
     Ok(Outcome::Success)
 }
 
 fn list(s: &Settings, args: &KeyListArgs) -> Result<Outcome> {
-    let iam = iam::connect(s)?;
+    let iam = connect(s)?;
     let (keys, whose) = if args.all_users {
         (iam.list(None, true)?, "any user".to_string())
     } else {
@@ -64,7 +93,10 @@ fn list(s: &Settings, args: &KeyListArgs) -> Result<Outcome> {
 
 /// The safe replacement: make room (delete the oldest Inactive or Expired
 /// key when the user has two), create, deliver, check (`--verify`), then
-/// deactivate the previously active key, kept for rollback.
+/// deactivate the previously active key, kept for rollback. With
+/// `--write F`, F keeps the current key until the new one is whole, and
+/// its previous content stays in `F.previous` until the old key is
+/// deactivated: at no step does the user hold neither key.
 fn rotate(s: &Settings, args: &KeyRotateArgs) -> Result<Outcome> {
     let new_args = &args.new;
     check_destination(new_args)?;
@@ -72,7 +104,7 @@ fn rotate(s: &Settings, args: &KeyRotateArgs) -> Result<Outcome> {
         // Checked now: after creation, a missing region would strand the old key.
         s.request.region()?;
     }
-    let iam = iam::connect(s)?;
+    let iam = connect(s)?;
     let user = user(&iam, &new_args.user)?;
     let keys = iam.list(Some(&user), false)?;
     let active: Vec<&Key> = keys.iter().filter(|k| k.status == Status::Active).collect();
@@ -90,15 +122,10 @@ fn rotate(s: &Settings, args: &KeyRotateArgs) -> Result<Outcome> {
             ));
         };
         // Oldest first: the list is sorted by creation.
-        iam.delete(&user, &spare.id)?;
-        ui::note(&format!(
-            "deleted {} key {} of user {user} (created {})",
-            spare.status.name(),
-            spare.id,
-            rfc3339(spare.created)
-        ));
+        make_room(&iam, &user, spare)?;
     }
-    let new = make(&iam, &user, new_args.expires)?;
+    let hold = hold::Hold::start();
+    let new = make(&iam, &user, new_args.expires, Some(&keys))?;
     ui::note(&format!(
         "created key {} for user {user} ({})",
         new.key.id,
@@ -107,28 +134,132 @@ fn rotate(s: &Settings, args: &KeyRotateArgs) -> Result<Outcome> {
             rfc3339(e)
         ))
     ));
-    let still = |e: anyhow::Error| still_active(e, &new, &active, &user);
-    deliver(&new, new_args).map_err(|e| lost(e, &new, &active))?;
+    let previous =
+        deliver(&new, new_args, !active.is_empty()).map_err(|e| lost(e, &new, &active))?;
     match &new_args.write {
         Some(path) => ui::note(&format!("wrote the new key to {}", path.display())),
         None => ui::note("printed the new key on stdout"),
     }
+    let kept = kept_words(previous.as_deref());
+    if let Some(signal) = hold.release() {
+        stop(signal, &new, &active, &kept);
+    }
+    let still = |e: anyhow::Error| still_active(e, &new, &active, &user, &kept);
     if args.verify {
         check_new_key(s, &new).map_err(still)?;
     }
     for old in &active {
-        iam.set_status(&user, &old.id, Status::Inactive)
-            .map_err(still)?;
-        ui::note(&format!(
-            "deactivated the previous key {} (kept for rollback: bedrock-token key activate {} --user {user}; the next rotate deletes it)",
-            old.id, old.id
-        ));
+        deactivate(&iam, &user, old).map_err(still)?;
+    }
+    if let Some(previous) = previous {
+        match std::fs::remove_file(&previous) {
+            Ok(()) => ui::note(&format!(
+                "removed {}: the key it held is inactive now",
+                previous.display()
+            )),
+            Err(e) => ui::warn(&format!(
+                "could not remove {}, which holds the previous, now inactive, key: {e}",
+                previous.display()
+            )),
+        }
     }
     Ok(Outcome::Success)
 }
 
+/// Deletes the spare key rotate makes room with. An answer that went
+/// missing is checked against IAM's listing.
+fn make_room(iam: &Iam, user: &str, spare: &Key) -> Result<()> {
+    let deleted = || {
+        ui::note(&format!(
+            "deleted {} key {} of user {user} (created {})",
+            spare.status.name(),
+            spare.id,
+            rfc3339(spare.created)
+        ))
+    };
+    match iam.delete(user, &spare.id) {
+        Ok(()) => {
+            deleted();
+            Ok(())
+        }
+        Err(f) if !f.maybe_applied => Err(f.error),
+        Err(f) => match iam.list(Some(user), false) {
+            Ok(now) if !now.iter().any(|k| k.id == spare.id) => {
+                ui::warn(&format!("{:#}; but IAM no longer lists the key", f.error));
+                deleted();
+                Ok(())
+            }
+            Ok(_) => Err(with_hint(
+                format!(
+                    "{:#}; IAM still lists key {}, and nothing else was changed",
+                    f.error, spare.id
+                ),
+                format!("try again: bedrock-token key rotate --user {user}"),
+            )),
+            Err(e) => Err(with_hint(
+                format!(
+                    "{:#}; whether IAM deleted key {} could not be checked either ({e:#}); nothing else was changed",
+                    f.error, spare.id
+                ),
+                format!(
+                    "once IAM answers, see bedrock-token key list --user {user}, then rotate again"
+                ),
+            )),
+        },
+    }
+}
+
+/// Deactivates a previous key. An answer that went missing is checked
+/// against IAM's listing: what is reported is what IAM holds.
+fn deactivate(iam: &Iam, user: &str, old: &Key) -> Result<()> {
+    let done = || {
+        ui::note(&format!(
+            "deactivated the previous key {} (kept for rollback: bedrock-token key activate {} --user {user}; the next rotate deletes it)",
+            old.id, old.id
+        ))
+    };
+    let f = match iam.set_status(user, &old.id, Status::Inactive) {
+        Ok(()) => {
+            done();
+            return Ok(());
+        }
+        Err(f) if !f.maybe_applied => return Err(f.error),
+        Err(f) => f,
+    };
+    match iam.list(Some(user), false) {
+        Ok(now) => match now.iter().find(|k| k.id == old.id).map(|k| k.status) {
+            Some(Status::Active) => Err(f.error),
+            Some(_) => {
+                ui::warn(&format!(
+                    "{:#}; but IAM shows key {} inactive",
+                    f.error, old.id
+                ));
+                done();
+                Ok(())
+            }
+            None => {
+                ui::warn(&format!(
+                    "{:#}; IAM no longer lists key {} at all",
+                    f.error, old.id
+                ));
+                Ok(())
+            }
+        },
+        Err(e) => Err(with_hint(
+            format!(
+                "{:#}; whether key {} is still active could not be checked either ({e:#})",
+                f.error, old.id
+            ),
+            format!(
+                "once IAM answers, see bedrock-token key list --user {user}; if {} is still Active, deactivate it: bedrock-token key deactivate {} --user {user}",
+                old.id, old.id
+            ),
+        )),
+    }
+}
+
 fn set_status(s: &Settings, args: &KeyIdArgs, status: Status) -> Result<Outcome> {
-    let iam = iam::connect(s)?;
+    let iam = connect(s)?;
     let user = user(&iam, &args.user)?;
     iam.set_status(&user, &args.id, status)?;
     super::print(&format!(
@@ -143,7 +274,7 @@ fn delete(s: &Settings, args: &KeyDeleteArgs) -> Result<Outcome> {
     if !args.yes && !confirm(&format!("delete key {id} for good? [y/N] "))? {
         return Err(anyhow::anyhow!("not deleted: {id}"));
     }
-    let iam = iam::connect(s)?;
+    let iam = connect(s)?;
     let user = user(&iam, &args.key.user)?;
     iam.delete(&user, id)?;
     super::print(&format!("deleted key {id} of user {user}\n"))
@@ -168,22 +299,85 @@ fn confirm(question: &str) -> Result<bool> {
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
-fn make(iam: &Iam, user: &str, expires: Expiry) -> Result<NewKey> {
+/// Creates the key. When IAM may have made one though the call failed,
+/// looks at the user's keys and names any made by it: its secret never
+/// arrived, so it can only be deleted. `before` is the listing rotate took
+/// first; without one, a key created from shortly before the call counts.
+fn make(iam: &Iam, user: &str, expires: Expiry, before: Option<&[Key]>) -> Result<NewKey> {
     if expires == Expiry::Never {
         ui::warn(
             "a key that never expires lives until someone deletes it: rotate it by hand (bedrock-token key rotate)",
         );
     }
-    iam.create(user, expires)
+    let started = now_unix();
+    let f: Failed = match iam.create(user, expires) {
+        Ok(new) => return Ok(new),
+        Err(f) if !f.maybe_applied => return Err(f.error),
+        Err(f) => f,
+    };
+    let err = f.error;
+    let keys = match iam.list(Some(user), false) {
+        Ok(keys) => keys,
+        Err(e) => {
+            return Err(with_hint(
+                format!(
+                    "{err:#}; IAM may have created a key for user {user} all the same, and listing the user's keys to check failed too ({e:#})"
+                ),
+                format!(
+                    "once IAM answers, run bedrock-token key list --user {user}: a key created at {} or later that you do not hold has a secret that never reached us; delete it with bedrock-token key delete ID --user {user} --yes",
+                    rfc3339(started - CLOCK_SLACK)
+                ),
+            ));
+        }
+    };
+    let made: Vec<&Key> = keys
+        .iter()
+        .filter(|k| match before {
+            Some(before) => !before.iter().any(|b| b.id == k.id),
+            None => k.created >= started - CLOCK_SLACK,
+        })
+        .collect();
+    match made.as_slice() {
+        [] => Err(with_hint(
+            format!("{err:#}; IAM lists no new key for user {user}, so none was made"),
+            crate::error::Failure::of(&err)
+                .and_then(crate::error::Failure::hint)
+                .unwrap_or("try again")
+                .to_string(),
+        )),
+        made => {
+            let ids: Vec<String> = made
+                .iter()
+                .map(|k| format!("{} (created {})", k.id, rfc3339(k.created)))
+                .collect();
+            let deletes: Vec<String> = made
+                .iter()
+                .map(|k| format!("bedrock-token key delete {} --user {user} --yes", k.id))
+                .collect();
+            Err(with_hint(
+                format!(
+                    "{err:#}; IAM created {} for user {user} all the same, but its secret never reached us",
+                    ids.join(" and ")
+                ),
+                format!(
+                    "delete it, since nobody can use it: {}; then try again",
+                    deletes.join("; ")
+                ),
+            ))
+        }
+    }
 }
 
-/// A `--write` destination that cannot take the key fails before the key
-/// exists, not after (its secret could not be shown again).
+/// A destination that cannot take the key fails before the key exists,
+/// not after (its secret could not be shown again): a `--write` path must
+/// be a regular file or nothing, in a directory where a file of the key's
+/// mode can be made; stdout must be open for writing.
 fn check_destination(args: &KeyNewArgs) -> Result<()> {
     let Some(path) = &args.write else {
-        return Ok(());
+        return check_stdout();
     };
     crate::fsutil::check_target(path).map_err(|e| usage(format!("{e:#}")))?;
+    crate::fsutil::check_target(&previous_path(path)).map_err(|e| usage(format!("{e:#}")))?;
     let dir = crate::fsutil::parent(path);
     if !dir.is_dir() {
         return Err(usage(format!(
@@ -192,29 +386,128 @@ fn check_destination(args: &KeyNewArgs) -> Result<()> {
             dir.display()
         )));
     }
+    probe(dir).map_err(|e| {
+        usage(format!(
+            "{}: cannot write in {} ({e}): the key would be lost there, so none was created",
+            path.display(),
+            dir.display()
+        ))
+    })
+}
+
+/// Creates, writes and removes a file like the key's in `dir`: a read-only
+/// mount or a directory we may not write in fails here.
+fn probe(dir: &Path) -> std::io::Result<()> {
+    use std::io::Write;
+    let path = dir.join(format!(".bedrock-token-probe.{}.tmp", std::process::id()));
+    let result = crate::platform::create_new(&path, 0o600).and_then(|mut f| {
+        f.write_all(&[0; 512])?;
+        f.sync_all()
+    });
+    let _ = std::fs::remove_file(&path);
+    result
+}
+
+/// Stdout open, and open for writing: else the key printed there is lost.
+fn check_stdout() -> Result<()> {
+    let refuse = |why: &str| {
+        with_hint(
+            format!("stdout is {why}: the new key would be lost, so none was created"),
+            "run with stdout open, or write the key to a file: --write PATH",
+        )
+    };
+    if crate::process::stdout_was_closed() {
+        return Err(refuse("closed"));
+    }
+    #[cfg(unix)]
+    {
+        // SAFETY: F_GETFL on descriptor 1 reads its flags, nothing more.
+        let flags = unsafe { libc::fcntl(1, libc::F_GETFL) };
+        if flags >= 0 && flags & libc::O_ACCMODE == libc::O_RDONLY {
+            return Err(refuse("open for reading only"));
+        }
+    }
     Ok(())
 }
 
+/// Where rotate keeps the file's previous content: `F.previous`.
+fn previous_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".previous");
+    path.with_file_name(name)
+}
+
 /// The new key to stdout, or to its file and its description to stdout.
-fn deliver(new: &NewKey, args: &KeyNewArgs) -> Result<()> {
-    match &args.write {
-        Some(path) => {
-            crate::fsutil::write_if_changed(path, new.secret.expose().as_bytes())?;
-            super::deliver(&match args.format {
-                InfoFormat::Text => render::written_text(new, path),
-                InfoFormat::Json => render::written_json(new),
-            })
-            // The key is safe in its file: a reader that went away costs nothing.
-            .or(Ok(()))
-        }
-        None => super::deliver(
+/// `keep_previous`: the file's current content (the key being replaced)
+/// goes to `F.previous` first, returned when written.
+fn deliver(new: &NewKey, args: &KeyNewArgs, keep_previous: bool) -> Result<Option<PathBuf>> {
+    let Some(path) = &args.write else {
+        super::deliver(
             match args.format {
                 InfoFormat::Text => render::new_text(new),
                 InfoFormat::Json => render::new_json(new),
             }
             .expose(),
-        ),
+        )?;
+        return Ok(None);
+    };
+    let previous = if keep_previous {
+        save_previous(path)?
+    } else {
+        None
+    };
+    if let Err(e) = crate::fsutil::write_if_changed(path, new.secret.expose().as_bytes()) {
+        // The file still holds what it held: its copy is not needed.
+        if let Some(p) = &previous {
+            let _ = std::fs::remove_file(p);
+        }
+        return Err(e);
     }
+    // The key is safe in its file: a reader that went away costs nothing.
+    let _ = super::deliver(&match args.format {
+        InfoFormat::Text => render::written_text(new, path),
+        InfoFormat::Json => render::written_json(new),
+    });
+    Ok(previous)
+}
+
+/// Copies what `path` holds to `F.previous` (mode 0600), if it holds anything.
+fn save_previous(path: &Path) -> Result<Option<PathBuf>> {
+    if crate::fsutil::check_target(path)?.is_none() {
+        return Ok(None);
+    }
+    let old = zeroize::Zeroizing::new(
+        std::fs::read(path).with_context(|| format!("could not read {}", path.display()))?,
+    );
+    if old.is_empty() {
+        return Ok(None);
+    }
+    let previous = previous_path(path);
+    crate::fsutil::atomic_write(&previous, &old)?;
+    Ok(Some(previous))
+}
+
+fn kept_words(previous: Option<&Path>) -> String {
+    previous.map_or(String::new(), |p| {
+        format!(
+            " (its secret is in {}, until it is deactivated)",
+            p.display()
+        )
+    })
+}
+
+/// A signal came while the key was on its way: it was delivered; stop,
+/// saying what is where.
+fn stop(signal: &str, new: &NewKey, old: &[&Key], kept: &str) -> ! {
+    let mut state = still_active_words(old);
+    if !old.is_empty() {
+        state.push_str(kept);
+    }
+    ui::line(&format!(
+        "error: stopped by {signal} once the new key {} of user {} was delivered{state}",
+        new.key.id, new.key.user
+    ));
+    std::process::exit(hold::exit_code(signal));
 }
 
 /// The new key could not be delivered: its secret is gone, and the old
@@ -231,13 +524,19 @@ fn lost(err: anyhow::Error, new: &NewKey, old: &[&Key]) -> anyhow::Error {
 }
 
 /// A failure after the new key was delivered: it is safe, and the old key
-/// is still active.
-fn still_active(err: anyhow::Error, new: &NewKey, old: &[&Key], user: &str) -> anyhow::Error {
+/// is still active (`kept`: where its secret is, if we moved it).
+fn still_active(
+    err: anyhow::Error,
+    new: &NewKey,
+    old: &[&Key],
+    user: &str,
+    kept: &str,
+) -> anyhow::Error {
     let hint = crate::error::Failure::of(&err)
         .and_then(crate::error::Failure::hint)
         .map(str::to_string);
     let olds: Vec<&str> = old.iter().map(|k| k.id.as_str()).collect();
-    let state = still_active_words(old);
+    let state = format!("{}{kept}", still_active_words(old));
     let next = match (olds.first(), hint) {
         (Some(one), None) => format!(
             "once clients use the new key {}, deactivate the old one: bedrock-token key deactivate {one} --user {user}",

@@ -19,6 +19,11 @@ pub fn run(s: &Settings, target: SetupTarget) -> Result<Outcome> {
             "setup systemd writes a systemd user unit, which Windows has no use for: to keep a key fresh there, have Task Scheduler run `bedrock-token write PATH --watch` at logon",
         ));
     }
+    if cfg!(target_os = "macos") && target == SetupTarget::Systemd {
+        return Err(crate::error::usage(
+            "setup systemd writes a systemd user unit, which macOS has no use for: to keep a key fresh there, have a launchd agent (~/Library/LaunchAgents, RunAtLoad and KeepAlive) run `bedrock-token write PATH --watch`",
+        ));
+    }
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "bedrock-token".into());

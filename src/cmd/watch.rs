@@ -4,7 +4,8 @@
 //! Two threads. The renewer sleeps until the key in PATH nears
 //! `--min-remaining`, renews it through the shared cache and its lock (so a
 //! watcher and any number of direct callers sign once per key), rewrites
-//! PATH as `write` does and runs `--on-change`. The main thread waits for
+//! PATH as `write` does and starts `--on-change`, which a thread of its
+//! own bounds (the renewer never waits for it). The main thread waits for
 //! the system's requests, which the platform layer turns into [`Event`]s:
 //! on Unix signals (SIGHUP renews now; SIGTERM and SIGINT stop), on Windows
 //! console control events (Ctrl-C, Ctrl-Break, the console closing, logoff
@@ -44,6 +45,12 @@ const MAX_NAP: Duration = Duration::from_secs(30);
 /// most, with jitter so watchers that failed together do not retry together.
 const BACKOFF_FIRST: Duration = Duration::from_secs(1);
 const BACKOFF_CAP: Duration = Duration::from_secs(300);
+/// How long an `--on-change` command may run, unless `--on-change-timeout`.
+const HOOK_TIMEOUT: Duration = Duration::from_secs(60);
+/// After the bound, how long a hook's processes get to exit on SIGTERM
+/// before SIGKILL; when the watcher stops, less, so the stop stays quick.
+const HOOK_GRACE: Duration = Duration::from_secs(2);
+const HOOK_GRACE_AT_STOP: Duration = Duration::from_millis(300);
 
 /// What the platform layer tells the main thread.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,9 +83,10 @@ pub fn run(s: &Settings, args: &WriteArgs) -> Result<Outcome> {
                 Event::Stop(name) => {
                     shared.stop();
                     ui::info(&format!(
-                        "stopped by {name}; {} keeps its key",
-                        args.path.display()
+                        "stopped by {name}; {}",
+                        what_is_at(&args.path, None)
                     ));
+                    shared.end_hooks(name);
                     events.stopped();
                     return Ok(Outcome::Success);
                 }
@@ -101,6 +109,7 @@ struct Renewer {
     path: PathBuf,
     format: FileFormat,
     on_change: Option<String>,
+    hook_timeout: Duration,
     shared: Arc<Shared>,
 }
 
@@ -116,6 +125,9 @@ impl Renewer {
             path: args.path.clone(),
             format: args.format,
             on_change: args.on_change.clone(),
+            hook_timeout: args
+                .on_change_timeout
+                .map_or(HOOK_TIMEOUT, Duration::from_secs),
             shared,
         }
     }
@@ -136,7 +148,7 @@ impl Renewer {
                     self.log_renewal(&entry, changed, held.is_none(), due);
                     held = Some(entry.expires_at);
                     if changed && let Some(cmd) = &self.on_change {
-                        on_change(cmd);
+                        self.shared.start_hook(cmd, self.hook_timeout);
                     }
                     due
                 }
@@ -211,21 +223,7 @@ impl Renewer {
             .and_then(Failure::hint)
             .map(|h| format!(" ({h})"))
             .unwrap_or_default();
-        let left = held - now_unix();
-        let state = if left > 0 {
-            format!(
-                "{} keeps its key, valid until {} ({} left)",
-                self.path.display(),
-                rfc3339(held),
-                format_secs(left as u64)
-            )
-        } else {
-            format!(
-                "the key in {} expired at {}; the file is left as is",
-                self.path.display(),
-                rfc3339(held)
-            )
-        };
+        let state = what_is_at(&self.path, Some(held));
         ui::line(&format!(
             "renewal failed (attempt {attempt}): {err:#}{hint}; {state}; next attempt in {}",
             human(delay)
@@ -285,13 +283,46 @@ fn human(d: Duration) -> String {
     }
 }
 
-/// Runs CMD through the platform's shell after a rewrite (`sh -c` on Unix,
-/// `cmd.exe /C` on Windows, see [`os::shell`]), and waits for it. The key
-/// is neither in its arguments nor in its environment (no
-/// `AWS_BEARER_TOKEN_*`, even one we inherited); its stdin is empty and its
-/// stdout goes to our stderr, so our stdout stays empty. A failure is
-/// logged, never fatal.
-fn on_change(cmd: &str) {
+/// What is at PATH now, for the log: the key we wrote (valid until
+/// `held`, when known), or whatever replaced it. Never "keeps its key"
+/// about a symlink, a FIFO or a missing directory.
+fn what_is_at(path: &std::path::Path, held: Option<i64>) -> String {
+    let p = path.display();
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_file() => match held {
+            Some(held) if held > now_unix() => format!(
+                "{p} keeps its key, valid until {} ({} left)",
+                rfc3339(held),
+                format_secs((held - now_unix()) as u64)
+            ),
+            Some(held) => format!(
+                "the key in {p} expired at {}; the file is left as is",
+                rfc3339(held)
+            ),
+            None => format!("{p} keeps its key"),
+        },
+        Ok(m) => format!(
+            "{p} is now {}, not the file we wrote; it is left as is",
+            crate::platform::kind_of(m.file_type())
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                Some(dir) if !dir.is_dir() => {
+                    format!("{p} is gone: its directory {} was removed", dir.display())
+                }
+                _ => format!("{p} is gone: it was removed"),
+            }
+        }
+        Err(e) => format!("{p} cannot be examined: {e}"),
+    }
+}
+
+/// Starts CMD through the platform's shell after a rewrite (`sh -c` on
+/// Unix, in a process group of its own; `cmd.exe /C` on Windows, see
+/// [`os::shell`]). The key is neither in its arguments nor in its
+/// environment (no `AWS_BEARER_TOKEN_*`, even one we inherited); its stdin
+/// is empty and its stdout goes to our stderr, so our stdout stays empty.
+fn spawn_hook(cmd: &str) -> std::io::Result<std::process::Child> {
     let mut child = os::shell(cmd);
     child
         .stdin(std::process::Stdio::null())
@@ -301,10 +332,12 @@ fn on_change(cmd: &str) {
             child.env_remove(name);
         }
     }
-    match crate::platform::spawn(&mut child).and_then(|mut c| c.wait()) {
-        Ok(status) if status.success() => {}
-        Ok(status) => ui::line(&format!("--on-change command failed ({status})")),
-        Err(e) => ui::line(&format!("could not run --on-change command: {e}")),
+    crate::platform::spawn(&mut child)
+}
+
+fn log_ended(ended: Vec<(u32, String)>, why: &str) {
+    for (pid, how) in ended {
+        ui::line(&format!("--on-change command (pid {pid}) {why}: {how}"));
     }
 }
 
@@ -313,6 +346,9 @@ fn on_change(cmd: &str) {
 struct Shared {
     control: Mutex<Control>,
     wake: Condvar,
+    /// The `--on-change` commands still running, each watched by a thread
+    /// of its own: none of them holds up a renewal, and a stop ends them.
+    hooks: Mutex<Vec<std::process::Child>>,
 }
 
 #[derive(Default)]
@@ -336,6 +372,87 @@ impl Shared {
     fn stop(&self) {
         self.lock().stop = true;
         self.wake.notify_all();
+    }
+
+    /// Runs `cmd` (see [`spawn_hook`]) without waiting for it; a thread
+    /// ends it (and on Unix its whole process group) once it has run for
+    /// `timeout`. Its failure is logged, never fatal.
+    fn start_hook(self: &Arc<Self>, cmd: &str, timeout: Duration) {
+        let child = match spawn_hook(cmd) {
+            Ok(c) => c,
+            Err(e) => return ui::line(&format!("could not run --on-change command: {e}")),
+        };
+        let pid = child.id();
+        self.running_hooks().push(child);
+        let shared = self.clone();
+        let started = std::time::Instant::now();
+        let spawned = std::thread::Builder::new()
+            .name("on-change".into())
+            .spawn(move || shared.watch_hook(pid, started, timeout));
+        if spawned.is_err() {
+            // No thread to bound it: end it now rather than let it run on.
+            self.end_hook(pid, "could not watch it", HOOK_GRACE_AT_STOP);
+        }
+    }
+
+    fn running_hooks(&self) -> MutexGuard<'_, Vec<std::process::Child>> {
+        self.hooks.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Polls hook `pid` until it exits (a failure is logged) or `timeout`
+    /// passes (it is ended, and that is logged). Reaped only under the
+    /// lock, so a stop never signals a process id already reused.
+    fn watch_hook(&self, pid: u32, started: std::time::Instant, timeout: Duration) {
+        loop {
+            {
+                let mut running = self.running_hooks();
+                let Some(i) = running.iter().position(|c| c.id() == pid) else {
+                    return; // ended by a stop
+                };
+                match running[i].try_wait() {
+                    Ok(Some(status)) => {
+                        // Reaped: `wait` returns the status at once.
+                        let _ = running.remove(i).wait();
+                        if !status.success() {
+                            ui::line(&format!("--on-change command failed ({status})"));
+                        }
+                        return;
+                    }
+                    Err(e) => {
+                        let _ = running.remove(i).wait();
+                        return ui::line(&format!("could not wait for --on-change command: {e}"));
+                    }
+                    Ok(None) if started.elapsed() >= timeout => {
+                        drop(running);
+                        let why = format!("still running after {}", human(timeout));
+                        return self.end_hook(pid, &why, HOOK_GRACE);
+                    }
+                    Ok(None) => {}
+                }
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Ends hook `pid` if it still runs, and logs it: SIGTERM to its
+    /// process group, SIGKILL to what is left after `grace` (on Windows,
+    /// the command is terminated).
+    fn end_hook(&self, pid: u32, why: &str, grace: Duration) {
+        let child = {
+            let mut running = self.running_hooks();
+            match running.iter().position(|c| c.id() == pid) {
+                Some(i) => running.remove(i),
+                None => return,
+            }
+        };
+        log_ended(os::end_hooks(vec![child], grace), why);
+    }
+
+    /// Ends every hook still running, all at once: the watcher is stopping.
+    fn end_hooks(&self, stopped_by: &str) {
+        let children: Vec<_> = self.running_hooks().drain(..).collect();
+        let why = format!("still running when {stopped_by} stopped the watcher");
+        log_ended(os::end_hooks(children, HOOK_GRACE_AT_STOP), &why);
     }
 
     fn renew_now(&self) {

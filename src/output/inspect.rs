@@ -1,10 +1,10 @@
 //! `inspect`'s report: what a key holds, never its signature, session
 //! token or secret. Text (aligned `name: value` lines) or one JSON object.
 
+use crate::bedrock_key::LongTerm;
 use crate::cli::InfoFormat;
 use crate::duration::{format_remaining, format_secs, rfc3339};
 use crate::token::Decoded;
-use crate::verify::LongTerm;
 use serde_json::json;
 
 /// A short-term key, as decoded, with the expiry that holds for it.
@@ -65,19 +65,35 @@ pub fn short_term(k: &ShortTerm, format: InfoFormat) -> String {
     }
 }
 
-/// A long-term key's owner; its expiry lives in IAM, not in the key.
+/// A long-term key's alias and, in the documented `USER-at-ACCOUNT`
+/// layout, its owner; its expiry lives in IAM, not in the key. Another
+/// layout is shown as it is, not refused: only Bedrock can judge the key.
 pub fn long_term(long: &LongTerm, format: InfoFormat) -> String {
     const EXPIRY: &str = "not in the key: bedrock-token key list shows it";
+    const UNKNOWN: &str = "not the USER-at-ACCOUNT layout bedrock-token knows; Bedrock judges the key: bedrock-token verify -";
+    let owner = long.owner.as_ref();
     match format {
         InfoFormat::Json => pretty(&json!({
             "kind": "long-term",
-            "user": long.user,
-            "account": long.account,
+            "alias": long.alias,
+            "user": owner.map(|o| &o.user),
+            "account": owner.map(|o| &o.account),
         })),
-        InfoFormat::Text => format!(
-            "kind:           long-term\nuser:           {}\naccount:        {}\nexpires at:     {EXPIRY}\n",
-            long.user, long.account
-        ),
+        InfoFormat::Text => {
+            let mut t = format!(
+                "kind:           long-term\nalias:          {}\n",
+                long.alias
+            );
+            match owner {
+                Some(o) => t.push_str(&format!(
+                    "user:           {}\naccount:        {}\n",
+                    o.user, o.account
+                )),
+                None => t.push_str(&format!("layout:         {UNKNOWN}\n")),
+            }
+            t.push_str(&format!("expires at:     {EXPIRY}\n"));
+            t
+        }
     }
 }
 
@@ -169,15 +185,33 @@ mod tests {
     }
 
     #[test]
-    fn a_long_term_key_shows_its_owner_only() {
+    fn a_long_term_key_shows_its_alias_and_owner_only() {
         let long = LongTerm {
-            user: "BedrockAPIKey-ab12".into(),
-            account: "123456789012".into(),
+            alias: "ci.bot+prod@team-at-123456789012".into(),
+            owner: Some(crate::bedrock_key::Owner {
+                user: "ci.bot+prod@team".into(),
+                account: "123456789012".into(),
+            }),
         };
         assert_eq!(
             long_term(&long, InfoFormat::Text),
-            "kind:           long-term\nuser:           BedrockAPIKey-ab12\naccount:        123456789012\n\
+            "kind:           long-term\nalias:          ci.bot+prod@team-at-123456789012\n\
+             user:           ci.bot+prod@team\naccount:        123456789012\n\
              expires at:     not in the key: bedrock-token key list shows it\n"
+        );
+        let other = LongTerm {
+            alias: "alice-v2".into(),
+            owner: None,
+        };
+        let json: serde_json::Value =
+            serde_json::from_str(&long_term(&other, InfoFormat::Json)).unwrap();
+        assert_eq!(
+            json,
+            json!({"kind": "long-term", "alias": "alice-v2", "user": null, "account": null})
+        );
+        assert!(
+            long_term(&other, InfoFormat::Text)
+                .contains("layout:         not the USER-at-ACCOUNT layout")
         );
     }
 }

@@ -61,6 +61,8 @@ fn no_core_dumps() {
     // SAFETY: valid pointers to an rlimit.
     unsafe {
         if libc::getrlimit(libc::RLIMIT_CORE, &mut limit) == 0 {
+            // rlim_t is u64 on macOS, i64 on the BSDs: the cast is for them.
+            #[allow(clippy::unnecessary_cast)]
             SAVED_CORE_LIMIT.store(limit.rlim_cur as u64, Ordering::Relaxed);
             limit.rlim_cur = 0;
             libc::setrlimit(libc::RLIMIT_CORE, &limit);
@@ -130,6 +132,15 @@ pub fn open_read(path: &Path) -> std::io::Result<File> {
         .open(path)
 }
 
+/// Opens a file of the user's for reading, following symlinks (dotfile
+/// managers link config files), never blocking on a FIFO, not inherited.
+pub fn open_read_following(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)
+}
+
 /// Opens (creating it, mode 0600) a lock file, never through a symlink.
 pub fn open_lock(path: &Path) -> std::io::Result<File> {
     OpenOptions::new()
@@ -164,6 +175,14 @@ pub fn is_link(meta: &Metadata) -> bool {
     meta.file_type().is_symlink()
 }
 
+/// Our effective uid, asked once: a hit checks the config file and its
+/// entry against it, and we never change it.
+pub fn euid() -> u32 {
+    static EUID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    *EUID.get_or_init(|| unsafe { libc::geteuid() })
+}
+
 /// A directory or file we keep secrets in must be ours and closed to
 /// others. `file` is the open file when there is one (Windows reads its
 /// security from the handle); `mode` is the one the fix names.
@@ -174,8 +193,7 @@ pub fn check_private(
     what: &str,
     mode: u32,
 ) -> Result<()> {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let uid = unsafe { libc::geteuid() };
+    let uid = euid();
     let p = path.display();
     if meta.uid() != uid {
         bail!(
@@ -190,6 +208,39 @@ pub fn check_private(
         );
     }
     Ok(())
+}
+
+/// A file that decides what we do (the config file: its `profile` chooses
+/// whose credentials sign) must be ours (or root's, as OpenSSH allows) and
+/// writable by nobody else. Its readers do not matter: it holds no secret.
+/// From the open file's metadata: no system call beyond its `fstat`.
+pub fn check_trusted(meta: &Metadata, path: &Path, what: &str) -> Result<()> {
+    let uid = euid();
+    let p = path.display();
+    if meta.uid() != uid && meta.uid() != 0 {
+        bail!(
+            "{what} {p} belongs to another user (uid {}), who could choose whose credentials sign; \
+             review it, then make it yours: cp {p} {p}.new && mv {p}.new {p}",
+            meta.uid()
+        );
+    }
+    if meta.mode() & 0o022 != 0 {
+        bail!(
+            "{what} {p} is writable by other users (mode {:o}), who could choose whose credentials sign; \
+             fix it with: chmod go-w {p}",
+            meta.mode() & 0o777
+        );
+    }
+    Ok(())
+}
+
+/// A directory meant to be shared: another user's, one with the sticky
+/// bit (`/tmp`, `/var/tmp`), or a group's (setgid and group-writable). Not
+/// ours to change, so the fix named for it is another directory, never a
+/// `chmod`. A directory of ours that is merely open is still ours to fix.
+pub fn is_shared_dir(meta: &Metadata) -> bool {
+    let mode = meta.mode();
+    meta.uid() != euid() || mode & 0o1000 != 0 || (mode & 0o2000 != 0 && mode & 0o020 != 0)
 }
 
 /// Whether a regular file we wrote earlier still has exactly mode 0600.

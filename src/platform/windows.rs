@@ -206,6 +206,12 @@ pub fn open_read(path: &Path) -> std::io::Result<File> {
     not_a_link(file)
 }
 
+/// Opens a file of the user's for reading, following links (dotfile
+/// managers link config files).
+pub fn open_read_following(path: &Path) -> std::io::Result<File> {
+    OpenOptions::new().read(true).open(path)
+}
+
 /// Opens (creating it, private to this user) a lock file, never through a
 /// reparse point.
 pub fn open_lock(path: &Path) -> std::io::Result<File> {
@@ -306,6 +312,20 @@ pub fn check_private(
         ),
         Some(_) => Ok(()),
     }
+}
+
+/// The config file's owner and access list are not checked on Windows:
+/// reading them costs a security-descriptor query on every call, beyond
+/// the hit's budget, and a profile directory is private to its user by
+/// default. Its type and size are checked as on Unix.
+pub fn check_trusted(_meta: &Metadata, _path: &Path, _what: &str) -> Result<()> {
+    Ok(())
+}
+
+/// Unix's shared directories (`/tmp`) have no like on Windows that the
+/// ownership check does not already catch.
+pub fn is_shared_dir(_meta: &Metadata) -> bool {
+    false
 }
 
 /// Whether a file we wrote earlier is still private to this user.

@@ -36,9 +36,22 @@ pub const DENIED_SECRET: &str = "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY";
 /// The long-term key the fake accepts, and one it has never issued.
 pub const LONG_TERM_SECRET: &str = "bG9uZ3Rlcm1zZWNyZXRET05PVExFQUs=";
 
+/// IAM users whose long-term key (with [`LONG_TERM_SECRET`]) the fake
+/// accepts: any IAM user may own one, not only the console's
+/// `BedrockAPIKey-xxxx` users.
+pub const LONG_TERM_USERS: [&str; 3] = ["alice", "ci.bot+prod@team", "BedrockAPIKey-x7kq"];
+
+/// A long-term key of the console's kind of user.
 pub fn long_term_key(secret: &str) -> String {
+    long_term_key_of("BedrockAPIKey-x7kq", secret)
+}
+
+/// A long-term key in the shape IAM documents: `ABSK` and the base64 of
+/// `ALIAS:SECRET`, the alias being `USER-at-ACCOUNT` (IAM API Reference,
+/// ServiceSpecificCredential: ServiceCredentialAlias).
+pub fn long_term_key_of(user: &str, secret: &str) -> String {
     use base64::Engine;
-    let plain = format!("BedrockAPIKey-x7kq-at-{ACCOUNT}:{secret}");
+    let plain = format!("{user}-at-{ACCOUNT}:{secret}");
     format!(
         "ABSK{}",
         base64::engine::general_purpose::STANDARD.encode(plain)
@@ -459,7 +472,10 @@ fn check_key(b: &Behaviour, authorization: &str, action: &str) -> Result<(), Rep
         )
     };
     if key.starts_with("ABSK") {
-        return if key == long_term_key(LONG_TERM_SECRET) {
+        return if LONG_TERM_USERS
+            .iter()
+            .any(|u| key == long_term_key_of(u, LONG_TERM_SECRET))
+        {
             Ok(())
         } else {
             Err(invalid())

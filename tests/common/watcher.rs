@@ -101,6 +101,23 @@ pub fn read_key(path: &Path) -> String {
     }
 }
 
+/// Reads the key at `path` twice a second for `how_long`, asserting that
+/// it always has more than 2 s of life (a watcher asked for 3 s of
+/// --min-remaining, give or take a loaded machine); the keys seen.
+#[track_caller]
+pub fn live_keys(path: &Path, how_long: Duration) -> BTreeSet<String> {
+    let mut seen = BTreeSet::new();
+    let until = Instant::now() + how_long;
+    while Instant::now() < until {
+        let token = read_key(path);
+        let left = expires_at(&token) as f64 - now_secs();
+        assert!(left > 2.0, "the key has only {left:.1}s left");
+        seen.insert(token);
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    seen
+}
+
 /// Files in `dir` other than `keep`: temp files a writer left.
 pub fn others(dir: &Path, keep: &[&str]) -> Vec<String> {
     fs::read_dir(dir)

@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::process::Command;
 use std::sync::atomic::{AtomicI32, Ordering};
+use std::time::{Duration, Instant};
 
 /// Written into the signal pipe by the renewer when the first key could not
 /// be written: the main thread then fails as plain `write` would.
@@ -116,12 +117,13 @@ pub(super) fn first_failed() {
     notify(FIRST_FAILED);
 }
 
-/// `/bin/sh -c CMD`, with the signal dispositions and limits a child
-/// should start with.
+/// `/bin/sh -c CMD` in a new process group, with the signal dispositions
+/// and limits a child should start with.
 pub(super) fn shell(cmd: &str) -> Command {
     use std::os::unix::process::CommandExt;
     let mut child = Command::new("/bin/sh");
-    child.arg("-c").arg(cmd);
+    // A process group of its own, so that ending it ends what it started.
+    child.arg("-c").arg(cmd).process_group(0);
     // SAFETY: child_defaults is async-signal-safe.
     unsafe {
         child.pre_exec(|| {
@@ -130,6 +132,57 @@ pub(super) fn shell(cmd: &str) -> Command {
         });
     }
     child
+}
+
+/// Ends hooks' process groups: SIGTERM to each, then SIGKILL to whatever
+/// is left once its leader has exited or `grace` has passed. Each leader
+/// is reaped last, so until then its id (its group's) cannot be reused and
+/// the signals reach only its group. Says what happened to each, for the
+/// log.
+pub(super) fn end_hooks(children: Vec<std::process::Child>, grace: Duration) -> Vec<(u32, String)> {
+    for child in &children {
+        // SAFETY: kill(2) with a negative pid signals that process group.
+        unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGTERM) };
+    }
+    let started = Instant::now();
+    while started.elapsed() < grace && !children.iter().all(|c| exited(c.id())) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    children
+        .into_iter()
+        .map(|mut child| {
+            let pid = child.id();
+            let killed = !exited(pid);
+            // SAFETY: as above; the unreaped leader keeps the group id ours.
+            unsafe { libc::kill(-(pid as libc::pid_t), libc::SIGKILL) };
+            let _ = child.wait();
+            let how = if killed {
+                format!(
+                    "ended its process group (SIGKILL after {} ms of SIGTERM)",
+                    grace.as_millis()
+                )
+            } else {
+                "ended its process group (SIGTERM)".to_string()
+            };
+            (pid, how)
+        })
+        .collect()
+}
+
+/// Whether process `pid`, our child, has exited, without reaping it.
+fn exited(pid: u32) -> bool {
+    // SAFETY: a zeroed siginfo_t is valid; WNOWAIT leaves the child
+    // waitable.
+    unsafe {
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        let rc = libc::waitid(
+            libc::P_PID,
+            pid as libc::id_t,
+            &mut info,
+            libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+        );
+        rc != 0 || info.si_pid() != 0
+    }
 }
 
 /// Writes one byte into the signal pipe.

@@ -131,6 +131,22 @@ pub(super) fn shell(cmd: &str) -> Command {
     child
 }
 
+/// Ends hooks: Windows has no process groups to signal, so each command
+/// itself is terminated (what it started runs on). Says so, for the log.
+pub(super) fn end_hooks(
+    children: Vec<std::process::Child>,
+    _grace: std::time::Duration,
+) -> Vec<(u32, String)> {
+    children
+        .into_iter()
+        .map(|mut child| {
+            let _ = child.kill();
+            let _ = child.wait();
+            (child.id(), "terminated it".to_string())
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
