@@ -1,16 +1,17 @@
 #!/bin/sh
 # Installs everything the test suite runs against, on a clean Debian or
 # Ubuntu machine that has only rustup's Rust: cargo's own components and
-# Windows, aarch64 Linux and macOS targets; from Debian, a C linker, shells, bash-completion, direnv,
-# openssl, npm, python3-venv and systemd (for systemd-analyze), mingw-w64
-# and wine for the Windows build and its tests, the aarch64 cross gcc with
-# its glibc and qemu-user for the Linux-on-ARM build and its tests; the
-# reference generator, moto, the AWS CLI, boto3, PyYAML, and cargo-zigbuild
-# with zig (the macOS lint) from PyPI into .venv (tests/requirements.txt); Claude Code from npm into .npm-tools
-# (tests/npm-tools.txt). One line per step on stderr, saying what it
-# installs and roughly how long it takes; a step with nothing to do says
-# nothing. Idempotent. Exits non-zero, saying what to do, when it cannot
-# install something.
+# Windows, aarch64 Linux and macOS targets; from Debian, a C linker, shells,
+# bash-completion, direnv, openssl, npm, python3-venv and systemd (for
+# systemd-analyze), mingw-w64 and wine for the Windows build and its tests,
+# the aarch64 cross gcc with its glibc and qemu-user for the Linux-on-ARM
+# build and its tests; the reference generator, moto, the AWS CLI, boto3,
+# PyYAML, openai, anthropic, and cargo-zigbuild with zig (the macOS lint)
+# from PyPI into .venv (tests/requirements.txt); Claude Code and the AWS SDK
+# for JavaScript v3 from npm into .npm-tools (tests/npm-tools.txt). One line
+# per step on stderr, saying what it installs and roughly how long it takes;
+# a step with nothing to do says nothing. Idempotent. Exits non-zero, saying
+# what to do, when it cannot install something.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -94,6 +95,7 @@ fi
 # that runs npm will do for installing it (npm only warns about its engines
 # field).
 if [ ! -x .npm-tools/node_modules/.bin/claude ] \
+    || [ ! -d .npm-tools/node_modules/@aws-sdk/client-bedrock-runtime ] \
     || ! cmp -s tests/npm-tools.txt .npm-tools/.requirements; then
     step "installing npm packages of tests/npm-tools.txt into .npm-tools (npm; under a minute)"
     mkdir -p .npm-tools

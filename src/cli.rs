@@ -159,11 +159,39 @@ pub enum Command {
         after_help = "Examples:\n  bedrock-token setup long-term-key             the safe steps to create and hand over a key\n  bedrock-token key list --all-users\n  bedrock-token key rotate --verify --write ~/.config/bedrock-token/bedrock.key"
     )]
     Key(KeyCommand),
+    /// Run a loopback gateway that forwards to Bedrock with a fresh key on every request
+    Proxy(ProxyArgs),
     /// Print shell completions
     #[command(
         after_help = "Examples:\n  bedrock-token completions bash --install     then open a new shell\n  bedrock-token completions fish --install\n  bedrock-token completions zsh --install      then add the fpath line it prints"
     )]
     Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ProxyArgs {
+    /// Where to listen: a loopback address (127.0.0.1, ::1 or localhost) and
+    /// port; port 0 picks a free one [default: 127.0.0.1:8338]
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub listen: Option<String>,
+    #[command(subcommand)]
+    pub exec: Option<ProxyCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProxyCommand {
+    /// Start a gateway on a free loopback port and run CMD with every SDK
+    /// pointed at it; exit with CMD's status. CMD's environment holds no key
+    /// and no AWS secret.
+    Exec(ProxyExecArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProxyExecArgs {
+    /// The command and its arguments, after `--`
+    #[arg(required = true, last = true, value_name = "CMD")]
+    pub command: Vec<OsString>,
 }
 
 #[derive(Debug, Args, Default)]
@@ -340,6 +368,8 @@ pub enum SetupTarget {
     LongTermKey,
     Systemd,
     Kubernetes,
+    /// A systemd user unit running the loopback gateway, and what each consumer sets to use it
+    Proxy,
 }
 
 #[derive(Debug, Subcommand)]

@@ -13,7 +13,7 @@
 //!
 //! - `cmd/*`: one file per subcommand, at the top; none imports another.
 //!   `run` below dispatches, `write --watch` included.
-//! - [`provide`], then [`verify`], [`iam`], [`login`]: the flows the
+//! - [`provide`], then [`proxy`], [`verify`], [`iam`], [`login`]: the flows the
 //!   commands call; service clients ([`bedrock`], [`iam`]) take what they
 //!   need as arguments.
 //! - [`settings`] (from [`cli`]'s options), [`credentials`], [`cache`],
@@ -40,6 +40,7 @@ mod output;
 mod platform;
 mod process;
 mod provide;
+mod proxy;
 mod recursion;
 mod region;
 mod runtime;
@@ -111,6 +112,7 @@ fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Verify(args) => cmd::verify::run(&settings, args),
         Command::Doctor(args) => cmd::doctor::run(&settings, args.live),
         Command::Key(c) => cmd::key::run(&settings, c),
+        Command::Proxy(args) => cmd::proxy::run(&settings, args),
         Command::Completions(_) => unreachable!("handled above"),
     }
 }

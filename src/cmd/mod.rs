@@ -9,6 +9,7 @@ pub mod env;
 pub mod exec;
 pub mod inspect;
 pub mod key;
+pub mod proxy;
 pub mod setup;
 pub mod token;
 pub mod verify;

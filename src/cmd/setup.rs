@@ -245,6 +245,7 @@ pub fn run(s: &Settings, g: &Global, args: &SetupArgs) -> Result<Outcome> {
         ),
         SetupTarget::Systemd => systemd_unit(&exe, profile, region, &extra)?,
         SetupTarget::Kubernetes => kubernetes_sidecar(region, &extra),
+        SetupTarget::Proxy => proxy_unit(&exe, profile, region, &extra)?,
     };
     super::print(&text)
 }
@@ -280,39 +281,61 @@ fn uid() -> String {
 fn systemd_unit(exe: &str, profile: &str, region: &str, extra: &[Flag]) -> Result<String> {
     let unit = format!("bedrock-token-{}.service", unit_escape(profile));
     let file = format!("{}.key", profile.replace('/', "_"));
-    let runtime_dir = crate::environment::env("XDG_RUNTIME_DIR")
-        .ok()
-        .flatten()
-        .filter(|d| !d.chars().any(char::is_control))
-        .unwrap_or_else(|| format!("/run/user/{}", uid()));
+    let runtime_dir = runtime_dir();
+    let exec = format!(
+        "{} --profile {} --region {region}{} write \"%t/bedrock-token/{}\" --watch",
+        systemd_program(exe)?,
+        systemd_word(profile),
+        words(extra, systemd_word),
+        systemd_in_quotes(&file),
+    );
     Ok(format!(
         "# ~/.config/systemd/user/{unit}\n\
          # Keeps a fresh key for AWS profile {profile} in {runtime_dir}/bedrock-token/{file}\n\
          # (%t/bedrock-token/{file} below): point your program at that file.\n\
          # Then: systemctl --user daemon-reload && systemctl --user enable --now {unit_word}\n\
          # (systemctl --user reload {unit_word} renews the key at once.)\n\
-         [Unit]\n\
-         Description=Amazon Bedrock key for AWS profile {description}\n\
+         {}",
+        user_unit(
+            &format!("Amazon Bedrock key for AWS profile {profile}"),
+            &exec,
+            "ExecReload=/bin/kill -HUP $MAINPID\n",
+            30
+        ),
+        unit_word = sh_word(&unit),
+    ))
+}
+
+/// `$XDG_RUNTIME_DIR` as systemd names it (`%t`), for the comments.
+fn runtime_dir() -> String {
+    crate::environment::env("XDG_RUNTIME_DIR")
+        .ok()
+        .flatten()
+        .filter(|d| !d.chars().any(char::is_control))
+        .unwrap_or_else(|| format!("/run/user/{}", uid()))
+}
+
+/// A user unit running `exec` (an `ExecStart=` line, quoted already) in
+/// the private runtime directory `%t/bedrock-token`, restarted on failure.
+fn user_unit(description: &str, exec: &str, extra: &str, restart_secs: u32) -> String {
+    format!(
+        "[Unit]\n\
+         Description={}\n\
          \n\
          [Service]\n\
          Type=exec\n\
          RuntimeDirectory=bedrock-token\n\
          RuntimeDirectoryMode=0700\n\
          RuntimeDirectoryPreserve=yes\n\
-         ExecStart={exe_word} --profile {profile_word} --region {region}{extra_words} write \"%t/bedrock-token/{file_in_quotes}\" --watch\n\
-         ExecReload=/bin/kill -HUP $MAINPID\n\
+         ExecStart={exec}\n\
+         {extra}\
          Restart=on-failure\n\
-         RestartSec=30\n\
+         RestartSec={restart_secs}\n\
          \n\
          [Install]\n\
          WantedBy=default.target\n",
-        unit_word = sh_word(&unit),
-        description = profile.replace('%', "%%"),
-        exe_word = systemd_program(exe)?,
-        profile_word = systemd_word(profile),
-        file_in_quotes = systemd_in_quotes(&file),
-        extra_words = words(extra, systemd_word),
-    ))
+        description.replace('%', "%%"),
+    )
 }
 
 /// The program of a systemd `ExecStart=` line: double-quoted with `%`
@@ -328,6 +351,65 @@ fn systemd_program(exe: &str) -> Result<String> {
         ));
     }
     Ok(format!("\"{}\"", exe.replace('%', "%%")))
+}
+
+/// A systemd user unit running `proxy` (on Windows, the Task Scheduler
+/// line), and what each consumer sets to use it.
+fn proxy_unit(exe: &str, profile: &str, region: &str, extra: &[Flag]) -> Result<String> {
+    let port = crate::proxy::DEFAULT_PORT;
+    let unit = format!("bedrock-token-proxy-{}.service", unit_escape(profile));
+    let dir = if cfg!(windows) {
+        r"%LOCALAPPDATA%\bedrock-token\cache".to_string()
+    } else {
+        format!("{}/bedrock-token", runtime_dir())
+    };
+    let sep = if cfg!(windows) { '\\' } else { '/' };
+    let service = if cfg!(windows) {
+        format!(
+            "# Have Task Scheduler run at logon:\n#   {} --profile {} --region {region}{} proxy\n",
+            win_word(exe),
+            win_word(profile),
+            words(extra, win_word)
+        )
+    } else {
+        let exec = format!(
+            "{} --profile {} --region {region}{} proxy --listen 127.0.0.1:{port}",
+            systemd_program(exe)?,
+            systemd_word(profile),
+            words(extra, systemd_word),
+        );
+        format!(
+            "# ~/.config/systemd/user/{unit}\n\
+             # A loopback gateway to Amazon Bedrock for AWS profile {profile}: programs that\n\
+             # read their key once keep working for as long as they run.\n\
+             # Then: systemctl --user daemon-reload && systemctl --user enable --now {unit_word}\n\
+             {}",
+            user_unit(
+                &format!("Amazon Bedrock gateway for AWS profile {profile}"),
+                &exec,
+                "",
+                5
+            ),
+            unit_word = sh_word(&unit),
+        )
+    };
+    let cred = format!("{dir}{sep}proxy-{port}.credential");
+    let bundle = format!("{dir}{sep}proxy-{port}-ca-bundle.pem");
+    let ca = format!("{dir}{sep}proxy-{port}-ca.pem");
+    Ok(format!(
+        "{service}\n\
+         # What each consumer sets; KEY is the content of {cred}\n\
+         # (a local credential, worthless anywhere but this gateway):\n\
+         #   boto3 / botocore (LangChain, LiteLLM), AWS SDK for Go v2 (HTTPS only):\n\
+         #     AWS_ENDPOINT_URL_BEDROCK_RUNTIME=https://127.0.0.1:{port} AWS_ENDPOINT_URL_BEDROCK=https://127.0.0.1:{port}\n\
+         #     AWS_CA_BUNDLE={bundle} AWS_BEARER_TOKEN_BEDROCK=KEY\n\
+         #   AWS SDK for JavaScript v3 (HTTP/2): AWS_ENDPOINT_URL_BEDROCK_RUNTIME=http://127.0.0.1:{port}\n\
+         #     AWS_BEARER_TOKEN_BEDROCK=KEY AWS_AUTH_SCHEME_PREFERENCE=httpBearerAuth\n\
+         #     (or https://127.0.0.1:{port} with NODE_EXTRA_CA_CERTS={ca})\n\
+         #   Anthropic AnthropicBedrock, Claude Code: ANTHROPIC_BEDROCK_BASE_URL=http://127.0.0.1:{port} AWS_BEARER_TOKEN_BEDROCK=KEY\n\
+         #   openai-python, openai-node: OPENAI_BASE_URL=http://127.0.0.1:{port}/openai/v1 OPENAI_API_KEY=KEY\n\
+         # Or start any of them with all of this set: bedrock-token proxy exec -- CMD\n"
+    ))
 }
 
 /// A sidecar container and its shared `emptyDir`, for a pod whose AWS

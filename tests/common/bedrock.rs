@@ -10,7 +10,10 @@
 //! it plays both of Bedrock's endpoints well enough for a one-line reply:
 //! the control plane's `ListFoundationModels`, and the runtime's `Converse`,
 //! `InvokeModel`, `InvokeModelWithResponseStream` (AWS event-stream framing)
-//! and `CountTokens`. It records every request and its answer, so a test can
+//! and `CountTokens`, and the OpenAI-compatible Chat Completions API
+//! (`/openai/v1/chat/completions`, JSON or server-sent events). Streams can
+//! be sent an event at a time, with a pause between events
+//! ([`Behaviour::stream_gap`]), so a test sees whether they arrive as sent. It records every request and its answer, so a test can
 //! say which keys were used and that none was refused.
 //!
 //! Plain HTTP: clients that insist on HTTPS for bearer keys (botocore) reach
@@ -82,6 +85,9 @@ pub struct Behaviour {
     pub outage: bool,
     /// Accept connections and never answer.
     pub hang: bool,
+    /// Send streamed answers (event streams, server-sent events) one event
+    /// per chunk (`Transfer-Encoding: chunked`), pausing this long between.
+    pub stream_gap: Option<Duration>,
 }
 
 pub struct FakeBedrock {
@@ -131,27 +137,47 @@ impl FakeBedrock {
     /// `InvokeModel` with `key` as a bearer token, as a client would send
     /// it: the status and body of the answer.
     pub fn invoke(&self, key: &str) -> (u16, String) {
-        let body = r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":"say turn-1"}]}"#;
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        write!(
-            stream,
-            "POST /model/{MODEL}/invoke HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).unwrap();
-        let status = answer
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let body = answer
-            .split_once("\r\n\r\n")
-            .map_or("", |(_, b)| b)
-            .to_string();
-        (status, body)
+        let answer = http_once(
+            self.port,
+            &format!(
+                "POST /model/{MODEL}/invoke HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json"
+            ),
+            INVOKE_BODY,
+        );
+        status_and_body(&answer)
     }
+}
+
+/// An InvokeModel body for an Anthropic model, asking for `turn-1`.
+pub const INVOKE_BODY: &str = r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":16,"messages":[{"role":"user","content":"say turn-1"}]}"#;
+
+/// One HTTP/1.1 exchange on its own connection to loopback `port`: `head`
+/// is the request line and headers (no blank line); the whole answer.
+pub fn http_once(port: u16, head: &str, body: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "{head}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+/// The status and the body of a whole HTTP/1.1 answer, read as text.
+pub fn status_and_body(answer: &str) -> (u16, String) {
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_string();
+    (status, body)
 }
 
 /// A model id as clients name it.
@@ -169,11 +195,14 @@ fn serve(stream: TcpStream, n: u32, behaviour: &Behaviour, seen: &Mutex<Vec<Seen
     }
     let reply = answer(behaviour, &request);
     record(seen, &request, reply.status, at);
+    let gap = behaviour.stream_gap.filter(|_| !reply.events.is_empty());
+    let length = match gap {
+        Some(_) => "Transfer-Encoding: chunked".to_string(),
+        None => format!("Content-Length: {}", reply.body.len()),
+    };
     let mut head = format!(
-        "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nx-amzn-RequestId: 4b3f0000-fake-4000-8000-{n:012}\r\nConnection: close\r\n",
-        reply.status,
-        reply.content_type,
-        reply.body.len()
+        "HTTP/1.1 {} X\r\nContent-Type: {}\r\n{length}\r\nx-amzn-RequestId: 4b3f0000-fake-4000-8000-{n:012}\r\nConnection: close\r\n",
+        reply.status, reply.content_type,
     );
     if let Some(t) = reply.error_type {
         head.push_str(&format!(
@@ -182,7 +211,20 @@ fn serve(stream: TcpStream, n: u32, behaviour: &Behaviour, seen: &Mutex<Vec<Seen
     }
     let mut stream = stream;
     let _ = stream.write_all(format!("{head}\r\n").as_bytes());
-    let _ = stream.write_all(&reply.body);
+    let Some(gap) = gap else {
+        let _ = stream.write_all(&reply.body);
+        return;
+    };
+    for (i, event) in reply.events.iter().enumerate() {
+        if i > 0 {
+            std::thread::sleep(gap);
+        }
+        let _ = write!(stream, "{:x}\r\n", event.len());
+        let _ = stream.write_all(event);
+        let _ = stream.write_all(b"\r\n");
+        let _ = stream.flush();
+    }
+    let _ = stream.write_all(b"0\r\n\r\n");
 }
 
 fn record(seen: &Mutex<Vec<Seen>>, request: &Request, status: u16, at: SystemTime) {
@@ -200,6 +242,8 @@ pub struct Reply {
     pub error_type: Option<&'static str>,
     pub content_type: &'static str,
     pub body: Vec<u8>,
+    /// A streamed body's events, whose concatenation is `body`.
+    pub events: Vec<Vec<u8>>,
 }
 
 fn error(status: u16, error_type: &'static str, message: &str) -> Reply {
@@ -210,6 +254,7 @@ fn error(status: u16, error_type: &'static str, message: &str) -> Reply {
         body: serde_json::json!({ "message": message })
             .to_string()
             .into_bytes(),
+        events: Vec::new(),
     }
 }
 
@@ -219,6 +264,18 @@ fn ok_json(value: serde_json::Value) -> Reply {
         error_type: None,
         content_type: "application/json",
         body: value.to_string().into_bytes(),
+        events: Vec::new(),
+    }
+}
+
+/// A streamed answer: its events, sent together or one at a time.
+fn streamed(content_type: &'static str, events: Vec<Vec<u8>>) -> Reply {
+    Reply {
+        status: 200,
+        error_type: None,
+        content_type,
+        body: events.concat(),
+        events,
     }
 }
 
@@ -244,12 +301,16 @@ fn answer(b: &Behaviour, request: &Request) -> Reply {
         ("POST", _, Some((_, "converse" | "invoke"))) => "InvokeModel",
         ("POST", _, Some((_, "count-tokens"))) => "CountTokens",
         ("POST", _, Some((_, "invoke-with-response-stream"))) => "InvokeModelWithResponseStream",
+        ("POST", "/openai/v1/chat/completions", _) => "InvokeModel",
         _ => return error(404, "UnknownOperationException", ""),
     };
     if let Err(refusal) = check_key(b, request.header("authorization").unwrap_or(""), action) {
         return refusal;
     }
     let text = reply_text(&request.body);
+    if path == "/openai/v1/chat/completions" {
+        return chat_completion(&request.body, &text);
+    }
     match model_op.map(|(_, op)| op) {
         None => models(),
         Some("converse") => ok_json(serde_json::json!({
@@ -265,13 +326,45 @@ fn answer(b: &Behaviour, request: &Request) -> Reply {
             "usage": { "input_tokens": 5, "output_tokens": 2 },
         })),
         Some("count-tokens") => ok_json(serde_json::json!({ "inputTokens": 5 })),
-        Some(_) => Reply {
-            status: 200,
-            error_type: None,
-            content_type: "application/vnd.amazon.eventstream",
-            body: stream_of(&text),
-        },
+        Some(_) => streamed("application/vnd.amazon.eventstream", stream_of(&text)),
     }
+}
+
+/// Bedrock's OpenAI-compatible Chat Completions
+/// (https://docs.aws.amazon.com/bedrock/latest/userguide/inference-chat-completions.html):
+/// a `chat.completion` object, or with `"stream": true` server-sent events
+/// of `chat.completion.chunk` objects ending in `data: [DONE]`.
+fn chat_completion(body: &[u8], text: &str) -> Reply {
+    let request: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let model = request["model"].as_str().unwrap_or(MODEL).to_string();
+    if request["stream"].as_bool() != Some(true) {
+        return ok_json(serde_json::json!({
+            "id": "chatcmpl-fake", "object": "chat.completion", "created": unix_now(), "model": model,
+            "choices": [{ "index": 0, "message": { "role": "assistant", "content": text },
+                          "finish_reason": "stop" }],
+            "usage": { "prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7 },
+        }));
+    }
+    let chunk = |delta: serde_json::Value, finish: serde_json::Value| {
+        let value = serde_json::json!({
+            "id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": unix_now(),
+            "model": model, "choices": [{ "index": 0, "delta": delta, "finish_reason": finish }],
+        });
+        format!("data: {value}\n\n").into_bytes()
+    };
+    let events = vec![
+        chunk(
+            serde_json::json!({ "role": "assistant", "content": "" }),
+            serde_json::Value::Null,
+        ),
+        chunk(
+            serde_json::json!({ "content": text }),
+            serde_json::Value::Null,
+        ),
+        chunk(serde_json::json!({}), serde_json::json!("stop")),
+        b"data: [DONE]\n\n".to_vec(),
+    ];
+    streamed("text/event-stream", events)
 }
 
 /// `ack turn-N` for a request that mentions `turn-N` (the last mention:
@@ -291,7 +384,7 @@ fn reply_text(body: &[u8]) -> String {
 
 /// The events of an Anthropic streaming reply with `text`, each in an
 /// event-stream message as `{"bytes": base64(event)}`.
-fn stream_of(text: &str) -> Vec<u8> {
+fn stream_of(text: &str) -> Vec<Vec<u8>> {
     use base64::Engine;
     let events = [
         serde_json::json!({"type": "message_start", "message": {
@@ -310,7 +403,7 @@ fn stream_of(text: &str) -> Vec<u8> {
     ];
     events
         .iter()
-        .flat_map(|e| {
+        .map(|e| {
             let bytes = base64::engine::general_purpose::STANDARD.encode(e.to_string());
             event_message(serde_json::json!({ "bytes": bytes }).to_string().as_bytes())
         })

@@ -1,0 +1,633 @@
+//! `bedrock-token proxy`: the loopback gateway, with the real consumers
+//! (boto3, openai-python, Anthropic's AnthropicBedrock, the AWS SDK for
+//! JavaScript v3 over HTTP/2) against the fake Bedrock, which checks every
+//! key's signature, region and expiry. Keys live 4 s here, so each session
+//! outlives several of them; and the gate: no or a wrong credential,
+//! another Host, an Origin header never reach upstream.
+#![cfg(unix)]
+
+mod common;
+
+use common::bedrock::{Behaviour, FakeBedrock, MODEL, status_and_body};
+use common::{Run, Sandbox, signal, tool};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+/// Short keys: 4 s, renewed with 2 s left (the margin a loaded machine needs
+/// between the hand-out and the fake's check).
+const SHORT: [&str; 4] = ["--duration", "4s", "--min-remaining", "2s"];
+/// How long each consumer session runs: three keys and more.
+const SESSION_SECS: &str = "7";
+
+fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/proxy_consumers.py")
+}
+
+/// bedrock-token with the example keys, pointed at `fake` for both of
+/// Bedrock's endpoints, with a runtime directory of its own.
+fn gateway_env(sb: &Sandbox, fake: &FakeBedrock) -> Run {
+    sb.run_static()
+        .env("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", &fake.url)
+        .env("AWS_ENDPOINT_URL_BEDROCK", &fake.url)
+        .env("XDG_RUNTIME_DIR", run_dir(sb))
+}
+
+/// The sandbox's per-user runtime directory, mode 0700 as systemd makes it.
+fn run_dir(sb: &Sandbox) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = sb.path("run");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    dir
+}
+
+/// A consumer session under `proxy exec`: its JSON summary and stderr.
+#[track_caller]
+fn session(
+    sb: &Sandbox,
+    fake: &FakeBedrock,
+    program: &Path,
+    args: &[&str],
+) -> (serde_json::Value, String) {
+    let out = gateway_env(sb, fake)
+        .args(SHORT)
+        .args(["-v", "proxy", "exec", "--"])
+        .arg(program)
+        .args(args)
+        .output();
+    out.assert_code(0);
+    let summary: serde_json::Value = serde_json::from_str(out.stdout.trim())
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", out.stdout, out.stderr));
+    (summary, out.stderr)
+}
+
+/// Every request the fake saw was answered 200, and more than one key
+/// (at least three) was used.
+#[track_caller]
+fn assert_all_answered_with_fresh_keys(fake: &FakeBedrock, calls: u64) {
+    let seen = fake.seen();
+    assert_eq!(seen.len() as u64, calls, "one upstream request per call");
+    for s in &seen {
+        assert_eq!(s.status, 200, "{s:?}");
+        assert!(
+            s.key().is_some_and(|k| k.starts_with("bedrock-api-key-")),
+            "{s:?}"
+        );
+    }
+    let keys = fake.keys();
+    assert!(
+        keys.len() >= 3,
+        "a session over three keys' lives used {} keys",
+        keys.len()
+    );
+}
+
+/// The pause between streamed events: a stream buffered whole would
+/// arrive at once, one passed on as it comes spreads over several of these.
+const GAP: Duration = Duration::from_millis(250);
+
+fn streaming_fake() -> FakeBedrock {
+    FakeBedrock::with(Behaviour {
+        stream_gap: Some(GAP),
+        ..Behaviour::default()
+    })
+}
+
+/// In every streamed answer the consumer saw its first and last events
+/// more than a [`GAP`] apart: they were not held back until the end.
+#[track_caller]
+fn assert_streamed(summary: &serde_json::Value) {
+    let spread = summary["min_spread"].as_f64().unwrap();
+    assert!(spread > GAP.as_secs_f64(), "{summary}");
+}
+
+/// A Python consumer (`proxy_consumers.py MODE`) for a session under
+/// `proxy exec`, against a fake that streams an event per [`GAP`]: every
+/// answer checked, every request answered upstream with a fresh key, every
+/// stream passed on as it came. The fake and the gateway's log, for more.
+fn python_session(mode: &str) -> Option<(FakeBedrock, String)> {
+    let python = tool("python")?;
+    let sb = Sandbox::new();
+    let fake = streaming_fake();
+    let script = script();
+    let (summary, stderr) = session(
+        &sb,
+        &fake,
+        &python,
+        &[script.to_str().unwrap(), mode, SESSION_SECS, MODEL],
+    );
+    assert_all_answered_with_fresh_keys(&fake, summary["calls"].as_u64().unwrap());
+    assert_streamed(&summary);
+    assert!(
+        !stderr.contains("bedrock-api-key-") && !stderr.contains(common::SECRET),
+        "{stderr}"
+    );
+    Some((fake, stderr))
+}
+
+#[test]
+fn boto3_default_client_inside_proxy_exec_outlives_its_keys() {
+    // converse, invoke_model, invoke_model_with_response_stream; botocore
+    // speaks HTTPS to the gateway, its only way for a bearer key.
+    let Some((fake, stderr)) = python_session("boto3") else {
+        return;
+    };
+    assert!(stderr.contains("/converse 200"), "{stderr}");
+    assert!(
+        fake.seen()
+            .iter()
+            .any(|s| s.target.ends_with("/invoke-with-response-stream"))
+    );
+}
+
+#[test]
+fn openai_python_chat_completions_inside_proxy_exec_with_and_without_stream() {
+    let Some((fake, _)) = python_session("openai") else {
+        return;
+    };
+    assert!(
+        fake.seen()
+            .iter()
+            .all(|s| s.target == "/openai/v1/chat/completions")
+    );
+}
+
+#[test]
+fn anthropic_bedrock_messages_create_and_stream_inside_proxy_exec() {
+    let Some((fake, _)) = python_session("anthropic") else {
+        return;
+    };
+    assert!(
+        fake.seen()
+            .iter()
+            .any(|s| s.target.ends_with("/invoke-with-response-stream"))
+    );
+}
+
+#[test]
+fn aws_sdk_for_javascript_v3_over_http2_inside_proxy_exec() {
+    let Some(node) = tool("node") else {
+        return;
+    };
+    let modules = Path::new(env!("CARGO_MANIFEST_DIR")).join(".npm-tools/node_modules");
+    if !modules.join("@aws-sdk/client-bedrock-runtime").is_dir() {
+        common::skip_or_fail(
+            "@aws-sdk/client-bedrock-runtime is missing: run scripts/test-deps.sh",
+        );
+        return;
+    }
+    let sb = Sandbox::new();
+    let fake = FakeBedrock::start();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/proxy_js.cjs");
+    let out = gateway_env(&sb, &fake)
+        .env("NODE_PATH", &modules)
+        .args(SHORT)
+        .args(["-v", "proxy", "exec", "--"])
+        .arg(&node)
+        .arg(&script)
+        .args([SESSION_SECS, MODEL])
+        .output();
+    out.assert_code(0);
+    let summary: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_all_answered_with_fresh_keys(&fake, summary["calls"].as_u64().unwrap());
+    // Both clients spoke HTTP/2 to the gateway: over TLS and as h2c.
+    let h2 = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("/converse 200") && l.ends_with("HTTP/2.0"))
+        .count();
+    assert_eq!(
+        h2 as u64,
+        summary["calls"].as_u64().unwrap(),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn openai_python_with_a_function_api_key_needs_no_gateway() {
+    let Some(python) = tool("python") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let fake = streaming_fake();
+    let script = script();
+    let command =
+        serde_json::json!([common::bin(), SHORT[0], SHORT[1], SHORT[2], SHORT[3]]).to_string();
+    let run = sb
+        .command(&python)
+        .static_creds()
+        .env("AWS_ENDPOINT_URL_BEDROCK", &fake.url)
+        .arg(&script)
+        .args(["openai-direct", SESSION_SECS, MODEL])
+        .arg(format!("{}/openai/v1", fake.url))
+        .arg(&command)
+        .output();
+    run.assert_code(0);
+    let summary: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    let calls = summary["calls"].as_u64().unwrap();
+    assert_all_answered_with_fresh_keys(&fake, calls);
+    // openai-python asks for the key on every request.
+    assert_eq!(summary["key_runs"].as_u64(), Some(calls), "{summary}");
+}
+
+#[test]
+fn the_consumers_environment_holds_no_key_and_no_aws_secret_and_its_status_is_ours() {
+    let Some(python) = tool("python") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let fake = FakeBedrock::start();
+    let key = fake.run(sb.run_static()).ok();
+    let out = gateway_env(&sb, &fake)
+        .env("AWS_SESSION_TOKEN", "FwoGZXIvYXdzEXAMPLESESSION")
+        .env("AWS_BEARER_TOKEN_BEDROCK", key.trim())
+        .env("SOME_TOOL_KEY", key.trim())
+        .env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true")
+        .env("NO_PROXY", "corp.example")
+        .args(["proxy", "exec", "--"])
+        .arg(&python)
+        .arg(script())
+        .arg("env")
+        .output();
+    out.assert_code(0);
+    let env: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(&out.stdout).unwrap();
+    for (name, value) in &env {
+        assert!(!value.contains("bedrock-api-key-"), "{name} holds a key");
+        assert!(
+            !value.contains(common::SECRET),
+            "{name} holds the secret key"
+        );
+    }
+    for gone in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "SOME_TOOL_KEY",
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+    ] {
+        assert!(!env.contains_key(gone), "{gone} is still set");
+    }
+    let credential = &env["AWS_BEARER_TOKEN_BEDROCK"];
+    assert!(credential.starts_with("bedrock-token-local-") && credential.len() == 20 + 64);
+    assert_eq!(&env["OPENAI_API_KEY"], credential);
+    let url = &env["BEDROCK_TOKEN_PROXY_URL"];
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    assert_eq!(
+        env["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"],
+        url.replace("http:", "https:")
+    );
+    assert_eq!(env["ANTHROPIC_BEDROCK_BASE_URL"], *url);
+    assert_eq!(env["OPENAI_BASE_URL"], format!("{url}/openai/v1"));
+    assert_eq!(env["AWS_REGION"], "us-east-1");
+    assert_eq!(env["NO_PROXY"], "corp.example,127.0.0.1,localhost,::1");
+    assert!(Path::new(&env["AWS_CA_BUNDLE"]).is_absolute());
+    // The CA files of the run are gone with it.
+    assert!(!Path::new(&env["AWS_CA_BUNDLE"]).exists());
+
+    // CMD's status is ours, and a missing CMD is our error.
+    let out = gateway_env(&sb, &fake)
+        .args(["proxy", "exec", "--", "sh", "-c", "exit 7"])
+        .output();
+    out.assert_code(7);
+    let out = gateway_env(&sb, &fake)
+        .args(["proxy", "exec", "--", "/nonexistent/cmd"])
+        .output();
+    out.assert_fails(1, &["could not run /nonexistent/cmd"]);
+}
+
+/// A gateway in the foreground: killed on drop.
+struct Gateway {
+    child: Child,
+    port: u16,
+    credential: String,
+    stderr: Option<std::process::ChildStderr>,
+}
+
+impl Gateway {
+    fn start(sb: &Sandbox, fake: &FakeBedrock, extra: &[&str]) -> Gateway {
+        Gateway::spawn(sb, gateway_env(sb, fake).args(extra))
+    }
+
+    /// `run proxy --listen 127.0.0.1:0`, once it listens.
+    fn spawn(sb: &Sandbox, run: Run) -> Gateway {
+        let mut child = run.args(["proxy", "--listen", "127.0.0.1:0"]).spawn();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port: u16 = line
+            .trim()
+            .strip_prefix("http://127.0.0.1:")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no URL on stdout: {line:?}"));
+        let file = sb.path(&format!("run/bedrock-token/proxy-{port}.credential"));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the credential file is private");
+        let credential = std::fs::read_to_string(&file).unwrap().trim().to_string();
+        Gateway {
+            stderr: child.stderr.take(),
+            child,
+            port,
+            credential,
+        }
+    }
+
+    fn raw(&self, head: &str, body: &str) -> String {
+        common::bedrock::http_once(self.port, head, body)
+    }
+
+    fn invoke(&self, extra_headers: &str) -> (u16, String) {
+        let answer = self.raw(
+            &format!("POST /model/{MODEL}/invoke HTTP/1.1{extra_headers}"),
+            common::bedrock::INVOKE_BODY,
+        );
+        status_and_body(&answer)
+    }
+
+    fn host(&self) -> String {
+        format!("\r\nHost: 127.0.0.1:{}", self.port)
+    }
+
+    fn auth(&self) -> String {
+        format!("\r\nAuthorization: Bearer {}", self.credential)
+    }
+
+    /// Stops it with SIGTERM: its exit code and everything it logged.
+    fn stop(mut self) -> (i32, String) {
+        signal(&self.child, libc::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "the gateway did not stop");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut log = String::new();
+        self.stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut log)
+            .unwrap();
+        (status.code().unwrap_or(-1), log)
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn without_the_credential_from_elsewhere_or_from_a_page_nothing_reaches_upstream() {
+    let sb = Sandbox::new();
+    let fake = FakeBedrock::start();
+    let gw = Gateway::start(&sb, &fake, &[]);
+    let (host, auth) = (gw.host(), gw.auth());
+    let wrong = format!(
+        "\r\nAuthorization: Bearer bedrock-token-local-{}",
+        "0".repeat(64)
+    );
+    let cases = [
+        (host.clone(), 401, "needs its local credential"),
+        (format!("{host}{wrong}"), 401, "not its local credential"),
+        (
+            format!(
+                "{host}\r\nAuthorization: AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20260101/us-east-1/bedrock/aws4_request"
+            ),
+            401,
+            "not a SigV4 signature",
+        ),
+        (
+            format!("\r\nHost: evil.example:{}{auth}", gw.port),
+            403,
+            "DNS rebinding",
+        ),
+        (format!("\r\nHost: 127.0.0.1:1{auth}"), 403, "DNS rebinding"),
+        (
+            format!("{host}{auth}\r\nOrigin: https://evil.example"),
+            403,
+            "Origin",
+        ),
+    ];
+    for (headers, status, words) in &cases {
+        let (got, body) = gw.invoke(headers);
+        assert_eq!(got, *status, "{headers:?}: {body}");
+        let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert!(doc["message"].as_str().unwrap().contains(words), "{body}");
+        assert!(!body.contains(&gw.credential));
+    }
+    assert!(
+        fake.seen().is_empty(),
+        "a refused request reached upstream: {:?}",
+        fake.seen()
+    );
+
+    // With all three, the request goes through, with a Bedrock key in place
+    // of the credential.
+    let (got, body) = gw.invoke(&format!("{host}{auth}"));
+    assert_eq!(got, 200, "{body}");
+    assert!(body.contains("ack turn-1"), "{body}");
+    let seen = fake.seen();
+    assert_eq!(seen.len(), 1);
+    assert!(seen[0].key().unwrap().starts_with("bedrock-api-key-"));
+    // The control plane, as Claude Code asks it at the same base URL.
+    let answer = gw.raw(&format!("GET /foundation-models HTTP/1.1{host}{auth}"), "");
+    assert_eq!(status_and_body(&answer).0, 200, "{answer}");
+
+    let credential = gw.credential.clone();
+    let (code, log) = gw.stop();
+    assert_eq!(code, 0, "{log}");
+    // One line per request, none with a key, the credential or a body.
+    let requests: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(" POST /model/") || l.contains(" GET /"))
+        .collect();
+    assert_eq!(requests.len(), cases.len() + 2, "{log}");
+    assert!(
+        requests.iter().any(|l| l.contains(" 200 4b3f0000-fake-")),
+        "{log}"
+    );
+    assert!(
+        !log.contains("bedrock-api-key-") && !log.contains(&credential) && !log.contains("turn-1"),
+        "{log}"
+    );
+    assert!(log.contains("stopping (SIGTERM)"), "{log}");
+}
+
+#[test]
+fn a_non_loopback_listen_address_is_refused() {
+    let sb = Sandbox::new();
+    for addr in ["0.0.0.0:8338", "192.0.2.1:8338", "[::]:8338"] {
+        sb.run_static()
+            .args(["proxy", "--listen", addr])
+            .output()
+            .assert_fails(2, &["loopback only"]);
+    }
+}
+
+#[test]
+fn sigterm_with_a_stream_in_flight_lets_it_finish_then_stops() {
+    let sb = Sandbox::new();
+    let fake = FakeBedrock::with(Behaviour {
+        stream_gap: Some(Duration::from_millis(300)),
+        ..Behaviour::default()
+    });
+    let gw = Gateway::start(&sb, &fake, &[]);
+    let body = r#"{"messages":[{"role":"user","content":"say turn-5"}]}"#;
+    let mut stream = TcpStream::connect(("127.0.0.1", gw.port)).unwrap();
+    write!(
+        stream,
+        "POST /model/{MODEL}/invoke-with-response-stream HTTP/1.1{}{}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        gw.host(),
+        gw.auth(),
+        body.len()
+    )
+    .unwrap();
+    // The head and the first event arrive while the rest is still coming.
+    let mut first = [0u8; 256];
+    let n = stream.read(&mut first).unwrap();
+    assert!(String::from_utf8_lossy(&first[..n]).starts_with("HTTP/1.1 200"));
+    signal(&gw.child, libc::SIGTERM);
+    let mut rest = Vec::new();
+    stream.read_to_end(&mut rest).unwrap();
+    let all = [&first[..n], &rest].concat();
+    let events = all.windows(11).filter(|w| w == b":event-type").count();
+    assert_eq!(events, 6, "the whole stream arrived");
+    assert!(
+        all.ends_with(b"0\r\n\r\n"),
+        "and ended as a chunked body ends"
+    );
+    let (code, log) = gw.stop();
+    assert_eq!(code, 0, "{log}");
+    assert!(
+        log.contains("stopping (SIGTERM): waiting up to 10 s for 1 open connection(s)"),
+        "{log}"
+    );
+}
+
+#[test]
+fn an_early_expiry_upstream_is_renewed_and_retried_once() {
+    let sb = Sandbox::new();
+    // The fake's clock runs 2 s ahead: a 3 s key dies there a second after
+    // it is made, while we still count 2 s.
+    let fake = FakeBedrock::with(Behaviour {
+        clock_ahead: 2,
+        ..Behaviour::default()
+    });
+    let gw = Gateway::start(&sb, &fake, &["--duration", "3s", "--min-remaining", "0"]);
+    let both = format!("{}{}", gw.host(), gw.auth());
+    assert_eq!(gw.invoke(&both).0, 200);
+    std::thread::sleep(Duration::from_millis(1200));
+    let (status, body) = gw.invoke(&both);
+    assert_eq!(status, 200, "{body}");
+    let statuses: Vec<u16> = fake.seen().iter().map(|s| s.status).collect();
+    assert_eq!(&statuses[statuses.len() - 2..], [403, 200], "{statuses:?}");
+    assert_eq!(fake.keys().len(), 2);
+    let (_, log) = gw.stop();
+    assert_eq!(log.matches("expired before its time").count(), 1, "{log}");
+}
+
+#[test]
+fn without_credentials_consumers_get_the_next_step_and_the_log_says_it_once() {
+    let sb = Sandbox::new();
+    sb.config("[profile gone]\nregion = us-east-1\ncredential_process = /bin/false\n");
+    let fake = FakeBedrock::start();
+    let gw = Gateway::spawn(
+        &sb,
+        sb.run()
+            .env("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", &fake.url)
+            .env("XDG_RUNTIME_DIR", run_dir(&sb))
+            .args(["--profile", "gone"]),
+    );
+    let both = format!("{}{}", gw.host(), gw.auth());
+    for _ in 0..3 {
+        let (status, body) = gw.invoke(&both);
+        assert_eq!(status, 403, "{body}");
+        let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert!(
+            doc["message"]
+                .as_str()
+                .unwrap()
+                .contains("could not get a Bedrock key"),
+            "{body}"
+        );
+        assert!(doc["next"].is_string(), "a next step: {body}");
+        assert_eq!(
+            doc["error"]["message"], doc["message"],
+            "OpenAI clients read error.message"
+        );
+    }
+    assert!(fake.seen().is_empty());
+    let (_, log) = gw.stop();
+    // The start and three requests: said once.
+    assert_eq!(
+        log.matches("error: could not get a Bedrock key").count(),
+        1,
+        "{log}"
+    );
+}
+
+#[test]
+fn setup_proxy_gives_a_unit_systemd_accepts_and_each_consumer_its_settings() {
+    let Some(analyze) = tool("systemd-analyze") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let runtime = run_dir(&sb);
+    let text = sb
+        .run()
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .args([
+            "--profile",
+            "dev",
+            "--region",
+            "eu-west-1",
+            "setup",
+            "proxy",
+        ])
+        .ok();
+    let name = text
+        .lines()
+        .next()
+        .unwrap()
+        .strip_prefix("# ~/.config/systemd/user/")
+        .unwrap();
+    assert_eq!(name, "bedrock-token-proxy-dev.service");
+    assert!(
+        text.contains(r#"--profile "dev" --region eu-west-1 proxy --listen 127.0.0.1:8338"#),
+        "{text}"
+    );
+    // The files it names are those a gateway there writes.
+    let dir = format!("{}/bedrock-token", runtime.display());
+    for file in ["proxy-8338.credential", "proxy-8338-ca-bundle.pem"] {
+        assert!(text.contains(&format!("{dir}/{file}")), "{file}: {text}");
+    }
+    for var in [
+        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME=https://127.0.0.1:8338",
+        "ANTHROPIC_BEDROCK_BASE_URL=http://127.0.0.1:8338",
+        "OPENAI_BASE_URL=http://127.0.0.1:8338/openai/v1",
+        "AWS_AUTH_SCHEME_PREFERENCE=httpBearerAuth",
+    ] {
+        assert!(text.contains(var), "{var}: {text}");
+    }
+    let file = sb.path(name);
+    std::fs::write(&file, &text).unwrap();
+    let out = sb
+        .command(analyze)
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .env("SYSTEMD_LOG_LEVEL", "notice")
+        .args(["verify", "--user"])
+        .arg(&file)
+        .output();
+    out.assert_code(0);
+    assert_eq!(out.stderr, "", "systemd-analyze had remarks");
+}
