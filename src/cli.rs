@@ -342,7 +342,9 @@ pub enum CacheCommand {
 pub struct SetupArgs {
     /// The consumer. long-term-key: a long-term key (`key create --write`) for
     /// consumers without a shell history; systemd: a user unit running `write
-    /// --watch` (Linux); kubernetes: a pod's sidecar running `write --watch`
+    /// --watch` (Linux); kubernetes: a pod's sidecar running `write --watch`;
+    /// proxy: a user unit running the loopback gateway, and what each
+    /// consumer sets to use it
     #[arg(value_enum)]
     pub target: SetupTarget,
     /// Print the snippet even when the profile does not exist or no region
@@ -368,7 +370,6 @@ pub enum SetupTarget {
     LongTermKey,
     Systemd,
     Kubernetes,
-    /// A systemd user unit running the loopback gateway, and what each consumer sets to use it
     Proxy,
 }
 

@@ -582,6 +582,8 @@ fn setup_proxy_gives_a_unit_systemd_accepts_and_each_consumer_its_settings() {
         return;
     };
     let sb = Sandbox::new();
+    // setup prints only what resolves: the profile must exist.
+    sb.config("[profile dev]\nregion = eu-west-1\n");
     let runtime = run_dir(&sb);
     let text = sb
         .run()

@@ -262,11 +262,7 @@ fn set_status(s: &Settings, args: &KeyIdArgs, status: Status) -> Result<Outcome>
     let iam = connect(s)?;
     let user = user(&iam, &args.user)?;
     iam.set_status(&user, &args.id, status)?;
-    super::print(&format!(
-        "key {} of user {user} is now {}\n",
-        args.id,
-        status.name()
-    ))
+    super::print(&render::status_changed(&args.id, &user, status))
 }
 
 fn delete(s: &Settings, args: &KeyDeleteArgs) -> Result<Outcome> {
@@ -277,7 +273,7 @@ fn delete(s: &Settings, args: &KeyDeleteArgs) -> Result<Outcome> {
     let iam = connect(s)?;
     let user = user(&iam, &args.key.user)?;
     iam.delete(&user, id)?;
-    super::print(&format!("deleted key {id} of user {user}\n"))
+    super::print(&render::deleted(id, &user))
 }
 
 /// Asks on the terminal. Without one, `--yes` is required.

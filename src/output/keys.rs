@@ -3,7 +3,7 @@
 
 use super::pretty;
 use crate::duration::rfc3339;
-use crate::iam::{Key, NewKey};
+use crate::iam::{Key, NewKey, Status};
 use crate::secret::Secret;
 use serde::Serialize;
 
@@ -145,10 +145,19 @@ pub fn list_text(keys: &[Key], now: i64, whose: &str) -> String {
     out
 }
 
+/// `key activate|deactivate`: the key's new status.
+pub fn status_changed(id: &str, user: &str, status: Status) -> String {
+    format!("key {id} of user {user} is now {}\n", status.name())
+}
+
+/// `key delete`: what is gone.
+pub fn deleted(id: &str, user: &str) -> String {
+    format!("deleted key {id} of user {user}\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::iam::Status;
 
     const NOW: i64 = 1_800_000_000;
 
@@ -204,5 +213,17 @@ mod tests {
         );
         assert!(!written_json(&new).contains("ABSK"));
         assert!(!written_text(&new, "/k".as_ref()).contains("ABSK"));
+    }
+
+    #[test]
+    fn status_changes_and_deletions_are_one_line() {
+        assert_eq!(
+            status_changed("ACCA1", "alice", Status::Inactive),
+            "key ACCA1 of user alice is now Inactive\n"
+        );
+        assert_eq!(
+            deleted("ACCA1", "alice"),
+            "deleted key ACCA1 of user alice\n"
+        );
     }
 }
