@@ -76,15 +76,7 @@ fn setup_carries_the_settings_it_was_given_to_each_consumer() {
         let runtime = sb.path("run");
         fs::create_dir_all(&runtime).unwrap();
         let file = sb.write("units/bedrock-token-dev.service", &unit);
-        let out = sb
-            .command(analyze)
-            .env("XDG_RUNTIME_DIR", &runtime)
-            .env("SYSTEMD_LOG_LEVEL", "notice")
-            .args(["verify", "--user"])
-            .arg(&file)
-            .output();
-        out.assert_code(0);
-        assert_eq!(out.stderr, "", "systemd-analyze had remarks");
+        assert_unit_accepted(&sb, &analyze, &runtime, &file);
     }
     let sidecar = sb.run().args(flags).args(["setup", "kubernetes"]).ok();
     assert!(

@@ -284,25 +284,12 @@ fn the_systemd_unit_passes_systemd_analyze_verify() {
     fs::write(&file, &unit).unwrap();
     // systemd checks the unit's syntax, and that ExecStart's program, as
     // it unquotes it, is an executable file.
-    let out = sb
-        .command(analyze)
-        .env("XDG_RUNTIME_DIR", &runtime)
-        .env("SYSTEMD_LOG_LEVEL", "notice")
-        .args(["verify", "--user"])
-        .arg(&file)
-        .output();
-    out.assert_code(0);
-    assert_eq!(out.stderr, "", "systemd-analyze had remarks");
+    assert_unit_accepted(&sb, &analyze, &runtime, &file);
     // The broken quoting of a naive unit is caught, so the check means
     // something.
     let naive = unit.replace("%%", "%");
     fs::write(&file, naive).unwrap();
-    let out = sb
-        .command(tool("systemd-analyze").unwrap())
-        .env("XDG_RUNTIME_DIR", &runtime)
-        .args(["verify", "--user"])
-        .arg(&file)
-        .output();
+    let out = systemd_verify(&sb, &analyze, &runtime, &file);
     assert_ne!(out.code, 0, "a naive unit passed:\n{}", out.stderr);
     // A path systemd cannot run at all is an error, not a broken unit.
     let quoted = sb.path("o'brien");

@@ -505,6 +505,25 @@ pub fn serve_http(answer: fn(&str, &str) -> (u16, String)) -> String {
     format!("http://127.0.0.1:{port}")
 }
 
+/// `systemd-analyze verify --user` on a unit file: its answer, so a test
+/// can require acceptance (see [`assert_unit_accepted`]) or refusal.
+pub fn systemd_verify(sb: &Sandbox, analyze: &Path, runtime: &Path, unit: &Path) -> Out {
+    sb.command(analyze)
+        .env("XDG_RUNTIME_DIR", runtime)
+        .env("SYSTEMD_LOG_LEVEL", "notice")
+        .args(["verify", "--user"])
+        .arg(unit)
+        .output()
+}
+
+/// systemd accepts the unit file, without a remark.
+#[track_caller]
+pub fn assert_unit_accepted(sb: &Sandbox, analyze: &Path, runtime: &Path, unit: &Path) {
+    let out = systemd_verify(sb, analyze, runtime, unit);
+    out.assert_code(0);
+    assert_eq!(out.stderr, "", "systemd-analyze had remarks");
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -67,7 +67,7 @@ def boto3_session(seconds, model):
         check(text, f"ack turn-{i}")
         spreads.append(spread(arrivals))
         calls += 3
-    return {"calls": calls, "min_spread": min(spreads)}
+    return {"calls": calls, "min_spread": min(spreads), "max_spread": max(spreads)}
 
 
 def openai_session(seconds, model, client):
@@ -84,7 +84,7 @@ def openai_session(seconds, model, client):
         check(text, f"ack turn-{i}")
         spreads.append(spread(arrivals))
         calls += 2
-    return {"calls": calls, "min_spread": min(spreads)}
+    return {"calls": calls, "min_spread": min(spreads), "max_spread": max(spreads)}
 
 
 def anthropic_session(seconds, model):
@@ -104,7 +104,7 @@ def anthropic_session(seconds, model):
         check(final.content[0].text, f"ack turn-{i}")
         spreads.append(spread(arrivals))
         calls += 2
-    return {"calls": calls, "min_spread": min(spreads)}
+    return {"calls": calls, "min_spread": min(spreads), "max_spread": max(spreads)}
 
 
 def main():
