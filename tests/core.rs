@@ -247,8 +247,11 @@ fn no_credentials_fails_fast_even_when_instance_metadata_hangs() {
             "aws configure",
         ],
     );
+    // No hang: the metadata service is bounded (600 ms a call). The 2 s
+    // figure is bench/run.sh's; the bound here leaves room for wine, qemu
+    // and a loaded machine.
     assert!(
-        out.elapsed < Duration::from_secs(2),
+        out.elapsed < Duration::from_secs(5),
         "took {:?}",
         out.elapsed
     );
