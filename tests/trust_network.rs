@@ -63,9 +63,15 @@ fn a_key_goes_over_plain_http_only_to_a_loopback_address_and_never_to_a_proxy() 
                 .output();
             out.assert_code(1);
             let all = format!("{}{}", out.stdout, out.stderr);
+            // Windows' variable names ignore case: http_proxy is HTTP_PROXY.
+            let named = if cfg!(windows) {
+                var.to_ascii_uppercase()
+            } else {
+                var.to_string()
+            };
             assert!(
                 all.contains(&format!(
-                    "{var} would carry the plain-HTTP request to {}/foundation-models",
+                    "{named} would carry the plain-HTTP request to {}/foundation-models",
                     fake.url
                 )),
                 "{var} {args:?}: {all}"
