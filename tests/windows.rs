@@ -294,10 +294,12 @@ fn the_aws_config_snippet_survives_a_path_with_a_space() {
     let doctor = ours(&sb)
         .args(["--profile", "dev-cached", "doctor"])
         .output();
+    // doctor names the program it found, path with a space and all.
     assert!(
-        doctor
-            .stdout
-            .contains("ok       profile dev-cached: credential_process runs an existing program"),
+        doctor.stdout.contains(&format!(
+            "ok       profile dev-cached: credential_process runs {}",
+            exe.display()
+        )),
         "{}",
         doctor.stdout
     );
