@@ -671,12 +671,6 @@ fn parse_var_name(s: &str) -> Result<String, String> {
     Ok(s.to_string())
 }
 
-/// Whether a command-line argument holds a Bedrock key (see
-/// [`crate::bedrock_key::in_argument`]).
-pub fn holds_key(arg: &std::ffi::OsStr) -> bool {
-    crate::bedrock_key::in_argument(arg)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

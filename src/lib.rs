@@ -70,7 +70,7 @@ pub fn run_main() -> u8 {
     // A key pasted as an argument is readable by every local user, and the
     // argument parser would quote it in its error: refuse it unquoted.
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-    if args.iter().any(|a| cli::holds_key(a)) {
+    if args.iter().any(|a| bedrock_key::in_argument(a)) {
         return report(&error::usage(
             "an argument holds a Bedrock key; keys are never taken from the command line, \
              where other users can read them: pipe the key on stdin (bedrock-token inspect -)",

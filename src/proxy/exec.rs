@@ -119,7 +119,7 @@ pub fn consumer_env(
         let upper = name.to_string_lossy().to_ascii_uppercase();
         if SECRET_VARS.contains(&upper.as_str())
             || upper.starts_with("AWS_BEARER_TOKEN_")
-            || crate::cli::holds_key(&value)
+            || crate::bedrock_key::in_argument(&value)
         {
             env.push((name, None));
         }
