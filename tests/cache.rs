@@ -43,22 +43,71 @@ fn a_stampede_on_an_empty_cache_signs_once() {
     }
 }
 
-#[cfg(unix)]
+/// How many processes wait, blocked, for the flock on `lock` (Linux's
+/// `/proc/locks`: a waiter's line carries `->` and the lock's inode).
+#[cfg(target_os = "linux")]
+fn lock_waiters(lock: &std::path::Path) -> usize {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(ino) = fs::metadata(lock).map(|m| m.ino()) else {
+        return 0;
+    };
+    let suffix = format!(":{ino}");
+    fs::read_to_string("/proc/locks")
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains("->"))
+        .filter(|l| l.split_whitespace().any(|f| f.ends_with(&suffix)))
+        .count()
+}
+
+#[cfg(target_os = "linux")]
 #[test]
 fn a_stampede_on_an_expired_entry_signs_once_more() {
     let sb = Sandbox::new();
     // Credentials that live 2 minutes can never meet the 15-minute
-    // --min-remaining: every caller finds the entry too old.
-    let count = counting_profile(&sb, "1", 120);
+    // --min-remaining: every caller finds the entry too old. The
+    // credential_process waits at a gate, so the regeneration lasts until
+    // every caller has read the old entry and waits on the lock (a process
+    // that starts only after the new key was written finds it short and
+    // makes its own: that is not a stampede).
+    let gate = sb.path("gate");
+    fs::write(&gate, "").unwrap();
+    let count = counting_profile(
+        &sb,
+        &format!(
+            "0; while [ ! -e '{}' ]; do sleep 0.05; done",
+            gate.display()
+        ),
+        120,
+    );
     let old = sb
         .run()
         .args(["-p", "slow"])
         // 2m, or 1m59s when the run crosses a second (slow starts, emulators).
         .ok_with(&["only: credentials of profile slow expire"]);
     assert_eq!(runs(&count), 1);
+    fs::remove_file(&gate).unwrap();
     std::thread::sleep(Duration::from_millis(1100));
-    let outs = stampede(&sb, 100);
-    assert_eq!(runs(&count), 2, "one regeneration for 100 callers");
+    let lock = only_entry(&sb).with_extension("lock");
+    let callers = 100;
+    let opener = std::thread::spawn(move || {
+        // Under emulators (qemu-user) a hundred start-ups take a while.
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let mut waiting = 0;
+        while Instant::now() < deadline {
+            waiting = lock_waiters(&lock);
+            if waiting == callers - 1 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        fs::write(&gate, "").unwrap();
+        waiting
+    });
+    let outs = stampede(&sb, callers);
+    let waited = opener.join().unwrap();
+    assert_eq!(waited, callers - 1, "every other caller waited on the lock");
+    assert_eq!(runs(&count), 2, "one regeneration for {callers} callers");
     let first = &outs[0].stdout;
     assert_ne!(first, &old);
     for o in &outs {
@@ -70,7 +119,7 @@ fn a_stampede_on_an_expired_entry_signs_once_more() {
         .iter()
         .filter(|o| o.stderr.contains("cannot meet --min-remaining"))
         .count();
-    assert!(warned >= 90, "{warned} warned");
+    assert_eq!(warned, callers - 1, "the waiters warned");
 }
 
 #[test]
