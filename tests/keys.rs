@@ -1003,7 +1003,7 @@ fn rotate_verify_asks_bedrock_before_deactivating() {
     let fake = FakeIam::start();
     // A Bedrock that takes any long-term key the fake IAM issued, and none other.
     let state = fake.state.clone();
-    let bedrock = bedrock_for(state);
+    let bedrock = bedrock_for(state, 0);
     // Ordinary IAM users' keys pass, as the console's kind does.
     for user in USERS_WITH_KEYS {
         let old = fake.seed(user, "Active", 20, Some(10));
@@ -1042,20 +1042,64 @@ fn rotate_verify_asks_bedrock_before_deactivating() {
     assert_no_secret(&fake, &out.stderr);
 }
 
+#[test]
+fn rotate_verify_waits_for_iam_to_reach_bedrock_and_says_so() {
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    // IAM is eventually consistent ("changes that you make in IAM take time
+    // to become visible", https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency):
+    // Bedrock refuses the new key twice, then takes it.
+    let bedrock = bedrock_for(fake.state.clone(), 2);
+    let old = fake.seed("dev", "Active", 20, Some(10));
+    let out = fake
+        .run(&sb)
+        .env("AWS_ENDPOINT_URL_BEDROCK", &bedrock)
+        .args(["key", "rotate", "--verify"])
+        .output();
+    out.assert_code(0).assert_stderr_mentions(&[
+        "yet (IAM's changes take seconds to reach it); asking again in 2s",
+        "asking again in 3s",
+        "verified the new key",
+    ]);
+    assert_eq!(fake.status_of(&old), Some("Inactive"));
+    assert_no_secret(&fake, &out.stderr);
+
+    // Refused three times: the new key stays, the old one too, and the
+    // error says what to check.
+    let bedrock = bedrock_for(fake.state.clone(), 3);
+    let before = fake.seed("alice", "Active", 20, Some(10));
+    let out = fake
+        .run(&sb)
+        .env("AWS_ENDPOINT_URL_BEDROCK", &bedrock)
+        .args(["key", "rotate", "--verify", "--user", "alice"])
+        .output();
+    out.assert_code(1).assert_stderr_mentions(&[
+        "asking again in 3s",
+        "did not pass verification: rejected",
+        &format!("; the previous key {before} is still active"),
+    ]);
+    assert_eq!(fake.status_of(&before), Some("Active"));
+    assert_no_secret(&fake, &out.stderr);
+}
+
 /// A minimal Bedrock: `GET /foundation-models` answers 200 for a bearer key
-/// the fake IAM issued and holds Active, else 403.
-fn bedrock_for(state: Arc<Mutex<State>>) -> String {
+/// the fake IAM issued and holds Active, else 403; the first `lag` answers
+/// are 403 whatever the key (a key that has not reached Bedrock yet).
+fn bedrock_for(state: Arc<Mutex<State>>, lag: usize) -> String {
+    let asked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let port = http::serve(move |mut stream, _| {
         let Some(request) = http::read_request(&stream) else {
             return;
         };
         let auth = request.header("authorization").unwrap_or("");
-        let ok = state
-            .lock()
-            .unwrap()
-            .creds
-            .iter()
-            .any(|c| c.status == "Active" && auth == format!("Bearer {}", c.secret));
+        let early = asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < lag;
+        let ok = !early
+            && state
+                .lock()
+                .unwrap()
+                .creds
+                .iter()
+                .any(|c| c.status == "Active" && auth == format!("Bearer {}", c.secret));
         let (status, body) = if ok {
             (200, r#"{"modelSummaries":[]}"#)
         } else {
@@ -1828,11 +1872,22 @@ fn a_signal_during_create_waits_for_the_key_to_be_delivered() {
     for (signal, code) in [("TERM", 143), ("INT", 130)] {
         fake.state.lock().unwrap().creds.clear();
         fake.misbehave("CreateServiceSpecificCredential", Misbehaviour::Delay(3), 1);
-        let child = fake
+        let mut run = fake
             .run(&sb)
             .args(["key", "create", "--user", "alice", "--write"])
-            .arg(&path)
-            .spawn();
+            .arg(&path);
+        // As from a terminal: a test run in the background (`make test &`)
+        // inherits SIGINT ignored, which bedrock-token rightly keeps so.
+        use std::os::unix::process::CommandExt;
+        // SAFETY: signal(2) is async-signal-safe, as pre_exec requires.
+        unsafe {
+            run.cmd.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                libc::signal(libc::SIGTERM, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        let child = run.spawn();
         // Wait until the create call is in flight.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         while creates(&fake) == 0 {

@@ -566,6 +566,10 @@ fn check_new_key(s: &Settings, new: &NewKey) -> Result<()> {
         if verdict.status != V::Rejected {
             break;
         }
+        ui::note(&format!(
+            "Bedrock does not take the new key {} yet (IAM's changes take seconds to reach it); asking again in {wait}s",
+            new.key.id
+        ));
         std::thread::sleep(std::time::Duration::from_secs(wait));
         verdict = verify(s, &new.secret, None)?;
     }
