@@ -235,39 +235,58 @@ fn an_https_endpoint_that_speaks_plain_http_is_a_tls_failure() {
     }
 }
 
-/// `verify`'s 10 s include name resolution: a resolver that never answers
-/// (a silent UDP socket as the only nameserver, in a mount namespace of
-/// the test's own, with glibc told to wait 30 s per try) costs 10 s, not
-/// minutes.
+/// Runs bedrock-token with `args` where name resolution never answers: a
+/// silent UDP socket at `nameserver` (a loopback address of the test's own)
+/// as the only nameserver, bound over /etc/resolv.conf in a mount namespace
+/// of its own, with glibc told to wait 30 s per try. `None` (the test is
+/// skipped, or fails in CI) where there is no such namespace.
 #[cfg(target_os = "linux")]
-#[test]
-fn a_resolver_that_never_answers_is_inside_the_bound() {
-    let sb = Sandbox::new();
-    let Ok(silent) = std::net::UdpSocket::bind("127.0.0.77:53") else {
-        skip_or_fail("cannot bind 127.0.0.77:53 for a silent nameserver (not root)");
-        return;
+fn without_dns(
+    sb: &Sandbox,
+    nameserver: &str,
+    args: &str,
+    run: impl Fn(Run) -> Run,
+) -> Option<Out> {
+    let Ok(silent) = std::net::UdpSocket::bind((nameserver, 53)) else {
+        skip_or_fail(&format!(
+            "cannot bind {nameserver}:53 for a silent nameserver (not root)"
+        ));
+        return None;
     };
-    let resolv = sb.write("resolv.conf", "nameserver 127.0.0.77\n");
+    let resolv = sb.write(
+        &format!("resolv-{nameserver}.conf"),
+        &format!("nameserver {nameserver}\n"),
+    );
     let script = format!(
-        "mount --bind '{}' /etc/resolv.conf && exec '{}' verify --format json",
+        "mount --bind '{}' /etc/resolv.conf && exec '{}' {args}",
         resolv.display(),
         bin()
     );
-    let out = sb
-        .command("unshare")
-        .args(["-m", "sh", "-c", &script])
-        .static_creds()
+    let out = run(sb.command("unshare").args(["-m", "sh", "-c", &script]))
         .env("RES_OPTIONS", "timeout:30 attempts:3")
-        .env(
-            "AWS_ENDPOINT_URL_BEDROCK",
-            "https://bedrock.never-answers.test",
-        )
         .output();
     drop(silent);
     if out.stderr.contains("unshare:") || out.stderr.contains("mount:") {
         skip_or_fail(&format!("no mount namespace here: {}", out.stderr));
-        return;
+        return None;
     }
+    Some(out)
+}
+
+/// `verify`'s 10 s include name resolution: a resolver that never answers
+/// costs 10 s, not minutes.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_resolver_that_never_answers_is_inside_the_bound() {
+    let sb = Sandbox::new();
+    let Some(out) = without_dns(&sb, "127.0.0.77", "verify --format json", |run| {
+        run.static_creds().env(
+            "AWS_ENDPOINT_URL_BEDROCK",
+            "https://bedrock.never-answers.test",
+        )
+    }) else {
+        return;
+    };
     out.assert_code(1);
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(doc["status"], "unreachable");
@@ -280,4 +299,28 @@ fn a_resolver_that_never_answers_is_inside_the_bound() {
         doc["message"]
     );
     assert!(out.elapsed < Duration::from_secs(11), "{:?}", out.elapsed);
+}
+
+/// The IAM calls' bounds include name resolution: `key list` against a
+/// resolver that never answers ends at the connect timeout (a few
+/// seconds), not the minutes glibc would wait, and says what to check.
+#[cfg(target_os = "linux")]
+#[test]
+fn key_commands_hold_their_bound_when_the_resolver_never_answers() {
+    let sb = Sandbox::new();
+    let Some(out) = without_dns(&sb, "127.0.0.78", "key list --user alice", |run| {
+        run.static_creds()
+            .env("AWS_ENDPOINT_URL_IAM", "https://iam.never-answers.test")
+    }) else {
+        return;
+    };
+    out.assert_fails(
+        1,
+        &[
+            "could not reach IAM at https://iam.never-answers.test (ListServiceSpecificCredentials for user alice)",
+            "connect timeout",
+            "check network access to IAM",
+        ],
+    );
+    assert!(out.elapsed < Duration::from_secs(15), "{:?}", out.elapsed);
 }
