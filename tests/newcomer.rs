@@ -7,6 +7,7 @@
 mod common;
 use common::*;
 use std::fs;
+use std::process::Command;
 
 const DEV_CREDENTIALS: &str = "[dev]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n";
 
@@ -189,6 +190,49 @@ fn setup_claude_code_write_creates_the_file_or_merges_into_it() {
         .output()
         .assert_fails(1, &["is not valid JSON", "left as it is"]);
     assert_eq!(fs::read_to_string(&settings).unwrap(), "{ not json");
+
+    // Nor is one that is not text.
+    fs::write(&settings, b"{\"model\": \"\xff\"}").unwrap();
+    sb.run()
+        .args(["-p", "dev", "setup", "claude-code", "--write"])
+        .output()
+        .assert_fails(1, &["could not read", "settings.json"]);
+    assert_eq!(fs::read(&settings).unwrap(), b"{\"model\": \"\xff\"}");
+
+    // A FIFO there is refused at once, never opened (which would hang).
+    fs::remove_file(&settings).unwrap();
+    assert!(
+        Command::new("mkfifo")
+            .arg(&settings)
+            .status()
+            .unwrap()
+            .success()
+    );
+    sb.run()
+        .args(["-p", "dev", "setup", "claude-code", "--write"])
+        .output()
+        .assert_fails(
+            1,
+            &["is not a regular file", "remove it or choose another path"],
+        );
+    fs::remove_file(&settings).unwrap();
+
+    // A settings file kept in a dotfiles checkout, symlinked: written at
+    // its target, the link kept.
+    let kept = sb.write("dotfiles/claude-settings.json", r#"{"model": "opus"}"#);
+    std::os::unix::fs::symlink(&kept, &settings).unwrap();
+    sb.run()
+        .args(["-p", "dev", "setup", "claude-code", "--write", "-q"])
+        .ok();
+    assert!(
+        fs::symlink_metadata(&settings)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let doc: serde_json::Value = serde_json::from_str(&fs::read_to_string(&kept).unwrap()).unwrap();
+    assert_eq!(doc["model"], "opus");
+    assert_eq!(doc["apiKeyHelper"], helper);
 }
 
 #[test]
@@ -429,6 +473,50 @@ fn inspect_shows_the_lifetime_the_signing_credentials_allow() {
             && (line.contains(" 1h ") || line.contains(" 59m")),
         "{out}"
     );
+}
+
+/// Without the bash-completion package nothing loads the directory that
+/// `completions bash --install` writes to: it says so, and how to load the
+/// script instead, and that advice works in a bash with no package. (A
+/// mount namespace of the test's own hides the package.)
+#[cfg(target_os = "linux")]
+#[test]
+fn completions_install_says_how_to_load_bash_completions_without_the_package() {
+    let sb = Sandbox::new();
+    // Where the package is installed, no advice.
+    let out = sb.run().args(["completions", "bash", "--install"]).output();
+    out.assert_code(0);
+    if std::path::Path::new("/usr/share/bash-completion/bash_completion").is_file() {
+        assert!(!out.stderr.contains("not installed"), "{}", out.stderr);
+    }
+    let script = sb
+        .home()
+        .join(".local/share/bash-completion/completions/bedrock-token");
+    let hide = format!(
+        r#"mount -t tmpfs none /usr/share/bash-completion 2>/dev/null || [ ! -e /usr/share/bash-completion ] || exit 97
+if [ -e /etc/bash_completion ]; then mount --bind /dev/null /etc/bash_completion || exit 97; fi
+'{bin}' completions bash --install || exit
+source '{script}' || exit
+func=$(complete -p bedrock-token | sed -n 's/.*-F \([^ ]*\) .*/\1/p')
+COMP_WORDS=(bedrock-token key cr); COMP_CWORD=2; COMP_LINE='bedrock-token key cr'; COMP_POINT=20
+"$func" bedrock-token cr key && printf '%s|' "${{COMPREPLY[@]}}""#,
+        bin = bin(),
+        script = script.display()
+    );
+    let out = sb
+        .command("unshare")
+        .args(["-m", "bash", "--norc", "-c", &hide])
+        .output();
+    if out.code == 97 || out.stderr.contains("unshare:") {
+        skip_or_fail(&format!("no mount namespace here: {}", out.stderr));
+        return;
+    }
+    out.assert_code(0).assert_stderr_mentions(&[
+        "only the bash-completion package loads that directory, and it is not installed",
+        "apt install bash-completion",
+        &format!("or add to ~/.bashrc: source {}", script.display()),
+    ]);
+    assert_eq!(out.stdout, "create|", "the script works once sourced");
 }
 
 /// bash-completion's own loader finds what `completions bash --install`
