@@ -400,7 +400,7 @@ fn mask_userinfo(text: &str) -> String {
 }
 
 /// `url` without user-info in its authority.
-fn without_userinfo(url: &str) -> String {
+pub fn without_userinfo(url: &str) -> String {
     let Some(i) = url.find("://") else {
         return url.to_string();
     };

@@ -237,6 +237,71 @@ fn openai_python_with_a_function_api_key_needs_no_gateway() {
     assert_eq!(summary["key_runs"].as_u64(), Some(calls), "{summary}");
 }
 
+/// A Node consumer of tests/data/direct_js.cjs (`sdk` or `openai`) against
+/// the fake at `url`, with no gateway: each request's hook runs
+/// bedrock-token with short keys. `None` when Node or the package is
+/// missing (skipped, or a failure in CI).
+fn direct_js(
+    mode: &str,
+    package: &str,
+    fake: &FakeBedrock,
+    url: &str,
+) -> Option<serde_json::Value> {
+    let node = tool("node")?;
+    let modules = Path::new(env!("CARGO_MANIFEST_DIR")).join(".npm-tools/node_modules");
+    if !modules.join(package).is_dir() {
+        common::skip_or_fail(&format!("{package} is missing: run scripts/test-deps.sh"));
+        return None;
+    }
+    let sb = Sandbox::new();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/direct_js.cjs");
+    let command =
+        serde_json::json!([common::bin(), SHORT[0], SHORT[1], SHORT[2], SHORT[3]]).to_string();
+    let out = sb
+        .command(&node)
+        .static_creds()
+        .env("NODE_PATH", &modules)
+        .env("AWS_ENDPOINT_URL_BEDROCK", &fake.url)
+        .arg(&script)
+        .args([mode, SESSION_SECS, MODEL, url, &command])
+        .output();
+    out.assert_code(0);
+    Some(serde_json::from_str(out.stdout.trim()).unwrap())
+}
+
+/// The AWS SDK for JavaScript v3's `token` provider from `bedrock-token
+/// token --format json`, preferred over SigV4 though AWS credentials are
+/// in its environment: the expiration makes it ask again as keys age.
+#[test]
+fn aws_sdk_for_javascript_v3_with_a_token_provider_needs_no_gateway() {
+    let fake = FakeBedrock::start();
+    let Some(summary) = direct_js("sdk", "@aws-sdk/client-bedrock-runtime", &fake, &fake.url)
+    else {
+        return;
+    };
+    let calls = summary["calls"].as_u64().unwrap();
+    // Every request carried a bearer key (none a SigV4 signature).
+    assert_all_answered_with_fresh_keys(&fake, calls);
+    // Keys shorter than the SDK's 5-minute margin: it asks before every
+    // request (and once more as the client starts).
+    let runs = summary["key_runs"].as_u64().unwrap();
+    assert!(runs >= calls && runs <= calls + 1, "{summary}");
+}
+
+/// openai-node with an async `apiKey` function, called on every request,
+/// streamed or not.
+#[test]
+fn openai_node_with_a_function_api_key_needs_no_gateway() {
+    let fake = streaming_fake();
+    let base = format!("{}/openai/v1", fake.url);
+    let Some(summary) = direct_js("openai", "openai", &fake, &base) else {
+        return;
+    };
+    let calls = summary["calls"].as_u64().unwrap();
+    assert_all_answered_with_fresh_keys(&fake, calls);
+    assert_eq!(summary["key_runs"].as_u64(), Some(calls), "{summary}");
+}
+
 #[test]
 fn the_consumers_environment_holds_no_key_and_no_aws_secret_and_its_status_is_ours() {
     let Some(python) = tool("python") else {
@@ -466,6 +531,98 @@ fn without_the_credential_from_elsewhere_or_from_a_page_nothing_reaches_upstream
     assert!(log.contains("stopping (SIGTERM)"), "{log}");
 }
 
+/// Writes `head` (request line and headers, no blank line) then `body`
+/// chunks to the gateway, ignoring a write the gateway cut short by
+/// answering early, and reads its answer: the status and body.
+fn send_streamed(port: u16, head: &str, chunks: impl Iterator<Item = Vec<u8>>) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let _ = write!(stream, "{head}\r\nConnection: close\r\n\r\n");
+    for chunk in chunks {
+        if stream.write_all(&chunk).is_err() {
+            break;
+        }
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    status_and_body(&String::from_utf8_lossy(&answer))
+}
+
+/// Bodies past Bedrock's own limit get 413 and never go upstream: one
+/// that says its length up front is refused before it is sent, one that
+/// comes in chunks once it passes the limit.
+#[test]
+fn a_body_larger_than_bedrock_takes_gets_413_and_never_reaches_upstream() {
+    let sb = Sandbox::new();
+    let fake = FakeBedrock::start();
+    let gw = Gateway::start(&sb, &fake, &[]);
+    let head = format!(
+        "POST /model/{MODEL}/invoke HTTP/1.1{}{}",
+        gw.host(),
+        gw.auth()
+    );
+    let limit = 34_000_000usize;
+    let (status, body) = send_streamed(
+        gw.port,
+        &format!("{head}\r\nContent-Length: {}", limit + 1),
+        std::iter::empty(),
+    );
+    assert_eq!(status, 413, "{body}");
+    assert!(
+        body.contains("larger than Bedrock takes (34000000 bytes)"),
+        "{body}"
+    );
+
+    let chunk = vec![b'x'; 1 << 20];
+    let chunks = (0..=limit / chunk.len()).map(|_| {
+        let mut c = format!("{:x}\r\n", chunk.len()).into_bytes();
+        c.extend_from_slice(&chunk);
+        c.extend_from_slice(b"\r\n");
+        c
+    });
+    let chunks = chunks.chain(std::iter::once(b"0\r\n\r\n".to_vec()));
+    let (status, body) = send_streamed(
+        gw.port,
+        &format!("{head}\r\nTransfer-Encoding: chunked"),
+        chunks,
+    );
+    assert_eq!(status, 413, "{body}");
+    assert!(fake.seen().is_empty(), "{:?}", fake.seen());
+    // Still serving.
+    assert_eq!(gw.invoke(&format!("{}{}", gw.host(), gw.auth())).0, 200);
+}
+
+/// An unreachable Bedrock: 502 with what to check, and the log says it
+/// once, not once per request.
+#[test]
+fn an_unreachable_bedrock_gets_502_with_the_next_step_logged_once() {
+    let sb = Sandbox::new();
+    let fake = FakeBedrock::start();
+    let closed = format!("http://127.0.0.1:{}", common::free_port());
+    let gw = Gateway::spawn(
+        &sb,
+        gateway_env(&sb, &fake).env("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", &closed),
+    );
+    for _ in 0..3 {
+        let (status, body) = gw.invoke(&format!("{}{}", gw.host(), gw.auth()));
+        assert_eq!(status, 502, "{body}");
+        let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let message = doc["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("could not reach Bedrock at {closed}"))
+                && message.contains("check the network, an HTTPS_PROXY"),
+            "{message}"
+        );
+        assert_eq!(doc["error"]["code"], "ServiceUnavailableException");
+    }
+    let (code, log) = gw.stop();
+    assert_eq!(code, 0, "{log}");
+    let said = log.matches("error: could not reach Bedrock at").count();
+    assert_eq!(said, 1, "{log}");
+}
+
 #[test]
 fn a_non_loopback_listen_address_is_refused() {
     let sb = Sandbox::new();
@@ -474,6 +631,32 @@ fn a_non_loopback_listen_address_is_refused() {
             .args(["proxy", "--listen", addr])
             .output()
             .assert_fails(2, &["loopback only"]);
+    }
+}
+
+/// An upstream in clear to another host is refused before anything
+/// listens, and any user-info in the URL given is never printed.
+#[test]
+fn a_plain_http_upstream_elsewhere_is_refused_without_printing_its_user_info() {
+    let sb = Sandbox::new();
+    for var in [
+        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+        "AWS_ENDPOINT_URL_BEDROCK",
+        "AWS_ENDPOINT_URL",
+    ] {
+        let out = sb
+            .run_static()
+            .env(var, "http://me:hunter2hunter2@192.0.2.1:8080/")
+            .args(["proxy", "--listen", "127.0.0.1:0"])
+            .output();
+        out.assert_fails(
+            2,
+            &[
+                "http://192.0.2.1:8080",
+                "only over HTTPS, or plain HTTP to loopback",
+            ],
+        );
+        assert!(!out.stderr.contains("hunter2"), "{var}: {}", out.stderr);
     }
 }
 

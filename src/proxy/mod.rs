@@ -66,7 +66,9 @@ pub fn upstream(region: &str) -> Result<Upstream> {
         "amazonaws.com"
     };
     let pick = |var: &str, service: &str| -> Result<String> {
+        // Any user-info (`user:secret@`) is neither sent nor printed.
         let url = endpoint_override(var)?
+            .map(|url| crate::bedrock::without_userinfo(&url))
             .unwrap_or_else(|| format!("https://{service}.{region}.{suffix}"));
         check_upstream(var, &url)?;
         Ok(url.trim_end_matches('/').to_string())
