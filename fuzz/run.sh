@@ -13,7 +13,7 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 echo "| target | seconds | executions | result |"
 echo "| --- | --- | --- | --- |"
-for target in token_decode cache_entry duration aws_ini config_file; do
+for target in token_decode bedrock_key cache_entry duration aws_ini config_file; do
     if cargo fuzz run "$target" -- -max_total_time="$secs" -print_final_stats=1 >"$log" 2>&1; then
         result=ok
     else

@@ -295,3 +295,63 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use base64::engine::general_purpose::STANDARD;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn parse_and_in_argument_never_panic(data in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let text = String::from_utf8_lossy(&data);
+            let _ = BedrockKey::parse(&text);
+            let _ = BedrockKey::parse(&format!("{LONG_TERM_PREFIX}{}", STANDARD.encode(&data)));
+            let _ = in_argument(std::ffi::OsStr::new(text.as_ref()));
+        }
+
+        /// Any IAM user's key reads back to its user and account, is
+        /// recognised on a command line, whole or cut off past the alias,
+        /// and nothing said about it holds its secret.
+        #[test]
+        fn any_users_key_reads_back_and_is_recognised(
+            user in "[A-Za-z0-9_+=,.@-]{1,64}",
+            account in "[0-9]{12}",
+            secret in "[A-Za-z0-9+/]{20,60}",
+            cut in 0usize..100,
+        ) {
+            let key = format!("{LONG_TERM_PREFIX}{}", STANDARD.encode(format!("{user}-at-{account}:{secret}")));
+            let BedrockKey::LongTerm(lt) = BedrockKey::parse(&key).unwrap() else {
+                panic!("not long-term");
+            };
+            prop_assert!(!lt.describe().contains(&secret));
+            prop_assert_eq!(lt.owner, Some(Owner { user: user.clone(), account: account.clone() }));
+            prop_assert!(in_argument(key.as_ref()));
+            // A key cut anywhere past its alias (a truncated paste) is
+            // still one.
+            let alias_end = LONG_TERM_PREFIX.len() + (user.len() + 16).div_ceil(3) * 4;
+            let at = (alias_end + cut).min(key.len());
+            prop_assert!(in_argument(key[..at].as_ref()), "cut at {}", at);
+        }
+
+        /// Errors about a would-be long-term key never hold its secret.
+        #[test]
+        fn errors_never_hold_the_secret(
+            alias in "\\PC{0,80}",
+            secret in "[A-Za-z0-9]{12,40}",
+        ) {
+            let key = format!("{LONG_TERM_PREFIX}{}", STANDARD.encode(format!("{alias}:{secret}")));
+            match BedrockKey::parse(&key) {
+                Err(e) => {
+                    let said = format!("{e:#}");
+                    prop_assert!(!said.contains(&secret), "{}", said);
+                }
+                Ok(BedrockKey::LongTerm(lt)) if !lt.alias.contains(&secret) => {
+                    prop_assert!(!lt.describe().contains(&secret));
+                }
+                Ok(_) => {}
+            }
+        }
+    }
+}

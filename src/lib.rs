@@ -53,6 +53,7 @@ mod verify;
 /// The parsers of untrusted input, for the fuzz targets (fuzz/).
 pub mod fuzz {
     pub use crate::awsfiles::parse as parse_aws_ini;
+    pub use crate::bedrock_key::{BedrockKey, in_argument as key_in_argument};
     pub use crate::cache::parse_entry;
     pub use crate::duration::{format_secs, parse as parse_duration};
     pub use crate::settings::parse_file_config;
