@@ -246,6 +246,12 @@ pub struct Reply {
     pub events: Vec<Vec<u8>>,
 }
 
+/// An error as Bedrock sends it: a JSON `{"message"}` body, the error code
+/// in `x-amzn-ErrorType`, the status its code has in "Troubleshooting Amazon
+/// Bedrock API Error Codes"
+/// (https://docs.aws.amazon.com/bedrock/latest/userguide/troubleshooting-api-error-codes.html;
+/// the body and headers are those of the REST-JSON protocol's errors,
+/// https://smithy.io/2.0/aws/protocols/aws-restjson1-protocol.html#operation-error-serialization).
 fn error(status: u16, error_type: &'static str, message: &str) -> Reply {
     Reply {
         status,
@@ -313,18 +319,24 @@ fn answer(b: &Behaviour, request: &Request) -> Reply {
     }
     match model_op.map(|(_, op)| op) {
         None => models(),
+        // Converse's response syntax
+        // (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html).
         Some("converse") => ok_json(serde_json::json!({
             "output": { "message": { "role": "assistant", "content": [{ "text": text }] } },
             "stopReason": "end_turn",
             "usage": { "inputTokens": 5, "outputTokens": 2, "totalTokens": 7 },
             "metrics": { "latencyMs": 1 },
         })),
+        // InvokeModel returns the model's own body: for Anthropic models the
+        // Messages API response
+        // (https://docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-anthropic-claude-messages-request-response.html).
         Some("invoke") => ok_json(serde_json::json!({
             "id": "msg_fake", "type": "message", "role": "assistant", "model": MODEL,
             "content": [{ "type": "text", "text": text }],
             "stop_reason": "end_turn", "stop_sequence": null,
             "usage": { "input_tokens": 5, "output_tokens": 2 },
         })),
+        // https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_CountTokens.html
         Some("count-tokens") => ok_json(serde_json::json!({ "inputTokens": 5 })),
         Some(_) => streamed("application/vnd.amazon.eventstream", stream_of(&text)),
     }
@@ -382,8 +394,12 @@ fn reply_text(body: &[u8]) -> String {
         .map_or_else(|| "pong".to_string(), |n| format!("ack turn-{n}"))
 }
 
-/// The events of an Anthropic streaming reply with `text`, each in an
-/// event-stream message as `{"bytes": base64(event)}`.
+/// The events of an Anthropic streaming reply with `text` (the Messages
+/// API's stream events, as the page cited at `invoke` lists them), each in
+/// an event-stream message of type `chunk` as a PayloadPart,
+/// `{"bytes": base64(event)}`
+/// (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_InvokeModelWithResponseStream.html,
+/// https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_PayloadPart.html).
 fn stream_of(text: &str) -> Vec<Vec<u8>> {
     use base64::Engine;
     let events = [
@@ -411,7 +427,11 @@ fn stream_of(text: &str) -> Vec<Vec<u8>> {
 }
 
 /// One AWS event-stream message: prelude (total length, headers length,
-/// CRC32 of those eight bytes), string headers, payload, CRC32 of it all.
+/// CRC32 of those eight bytes), string headers, payload, CRC32 of it all
+/// ("Event stream encoding",
+/// https://docs.aws.amazon.com/transcribe/latest/dg/event-stream.html; the
+/// `:event-type`, `:content-type` and `:message-type` headers are those
+/// the page names for event messages).
 fn event_message(payload: &[u8]) -> Vec<u8> {
     let mut headers = Vec::new();
     for (name, value) in [
@@ -563,6 +583,8 @@ fn check_key(b: &Behaviour, authorization: &str, action: &str) -> Result<(), Rep
     Ok(())
 }
 
+/// ListFoundationModels' response syntax
+/// (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_ListFoundationModels.html).
 fn models() -> Reply {
     ok_json(serde_json::json!({"modelSummaries": [{
         "modelId": MODEL,
