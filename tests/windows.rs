@@ -588,3 +588,32 @@ fn ctrl_c_reaches_the_exec_child_and_we_exit_with_its_code() {
     assert!(out.elapsed.as_secs() < 10, "{:?}", out.elapsed);
     assert_eq!(out.stderr, "", "nothing on stderr");
 }
+
+/// Ctrl-C stops the gateway as SIGINT does elsewhere: it says why, waits
+/// for nothing when no request is in flight, and exits 0.
+#[test]
+fn ctrl_c_stops_the_gateway_cleanly() {
+    use std::io::BufRead;
+    use std::os::windows::process::CommandExt;
+    let Some(console) = console_tool() else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let mut call = run(&sb).args(["proxy", "--listen", "127.0.0.1:0"]);
+    call.cmd.creation_flags(CREATE_NEW_CONSOLE);
+    let mut child = call.spawn();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert!(
+        line.starts_with("http://127.0.0.1:"),
+        "it listens: {line:?}"
+    );
+    let started = std::time::Instant::now();
+    send_ctrl_c(&console, child.id());
+    let out = Out::from(child.wait_with_output().unwrap(), started.elapsed());
+    out.assert_code(0)
+        .assert_stderr_mentions(&["stopping (Ctrl-C)"]);
+    assert!(out.elapsed.as_secs() < 10, "{:?}", out.elapsed);
+    assert!(!out.stderr.contains("bedrock-api-key-"), "a key on stderr");
+}
