@@ -1919,6 +1919,49 @@ fn a_signal_during_create_waits_for_the_key_to_be_delivered() {
     }
 }
 
+/// Ctrl-C on Windows is held as SIGINT is elsewhere: it comes while the
+/// create call is in flight, the key is written all the same, then the
+/// process stops saying so. (wine delivers Ctrl-C only to a process with a
+/// console of its own, see tests/windows_watch.rs.)
+#[cfg(windows)]
+#[test]
+fn ctrl_c_during_create_waits_for_the_key_to_be_delivered() {
+    use std::os::windows::process::CommandExt;
+    let Some(console) = console_tool() else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let fake = FakeIam::start();
+    let path = sb.path("alice.key");
+    fake.misbehave("CreateServiceSpecificCredential", Misbehaviour::Delay(3), 1);
+    let mut run = fake
+        .run(&sb)
+        .args(["key", "create", "--user", "alice", "--write"])
+        .arg(&path);
+    run.cmd.creation_flags(CREATE_NEW_CONSOLE);
+    let child = run.spawn();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while creates(&fake) == 0 {
+        assert!(std::time::Instant::now() < deadline, "no create call");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    send_ctrl_c(&console, child.id());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let cred = fake.creds()[0].clone();
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "stopped by SIGINT once the new key {} of user alice was delivered",
+            cred.id
+        )),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), cred.secret);
+    assert_no_secret(&fake, &stderr);
+}
+
 /// IAM's answer after 40 s: the call gives up at 30 s, says so, and names
 /// the key IAM made meanwhile.
 #[test]
