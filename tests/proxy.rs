@@ -10,7 +10,7 @@ mod common;
 
 use common::bedrock::{Behaviour, FakeBedrock, MODEL, status_and_body};
 use common::{Run, Sandbox, assert_unit_accepted, signal, tool};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Child;
@@ -172,16 +172,9 @@ fn anthropic_bedrock_messages_create_and_stream_inside_proxy_exec() {
 
 #[test]
 fn aws_sdk_for_javascript_v3_over_http2_inside_proxy_exec() {
-    let Some(node) = tool("node") else {
+    let Some((node, modules)) = common::node_with("@aws-sdk/client-bedrock-runtime") else {
         return;
     };
-    let modules = Path::new(env!("CARGO_MANIFEST_DIR")).join(".npm-tools/node_modules");
-    if !modules.join("@aws-sdk/client-bedrock-runtime").is_dir() {
-        common::skip_or_fail(
-            "@aws-sdk/client-bedrock-runtime is missing: run scripts/test-deps.sh",
-        );
-        return;
-    }
     let sb = Sandbox::new();
     let fake = FakeBedrock::start();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/proxy_js.cjs");
@@ -247,12 +240,7 @@ fn direct_js(
     fake: &FakeBedrock,
     url: &str,
 ) -> Option<serde_json::Value> {
-    let node = tool("node")?;
-    let modules = Path::new(env!("CARGO_MANIFEST_DIR")).join(".npm-tools/node_modules");
-    if !modules.join(package).is_dir() {
-        common::skip_or_fail(&format!("{package} is missing: run scripts/test-deps.sh"));
-        return None;
-    }
+    let (node, modules) = common::node_with(package)?;
     let sb = Sandbox::new();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/direct_js.cjs");
     let command =
@@ -384,10 +372,7 @@ impl Gateway {
     /// `run proxy --listen 127.0.0.1:0`, once it listens.
     fn spawn(sb: &Sandbox, run: Run) -> Gateway {
         let mut child = run.args(["proxy", "--listen", "127.0.0.1:0"]).spawn();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let line = common::first_stdout_line(&mut child);
         let port: u16 = line
             .trim()
             .strip_prefix("http://127.0.0.1:")

@@ -21,7 +21,7 @@
 
 use super::http::Request;
 use super::{AKID, Run, SECRET, amz_date, hex, sha256, sign, tool, unix_now};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -661,10 +661,7 @@ impl TlsFront {
             .spawn()
             .expect("start tls_front.py");
         // It prints its port once it listens.
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let line = super::first_stdout_line(&mut child);
         let port: u16 = line
             .trim()
             .parse()

@@ -416,6 +416,30 @@ pub fn send_ctrl_c(console: &Path, pid: u32) {
 #[cfg(windows)]
 pub const CREATE_NEW_CONSOLE: u32 = 0x0000_0010;
 
+/// The first line `child` prints on its (piped) stdout: a server's "I
+/// listen here". The rest of its stdout is closed.
+pub fn first_stdout_line(child: &mut Child) -> String {
+    use std::io::BufRead;
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout piped"))
+        .read_line(&mut line)
+        .unwrap();
+    line
+}
+
+/// Node and the project's npm tools (`.npm-tools/node_modules`, for
+/// NODE_PATH) with `package` among them; `None` when either is missing (a
+/// failure in CI, a loud skip elsewhere).
+pub fn node_with(package: &str) -> Option<(PathBuf, PathBuf)> {
+    let node = tool("node")?;
+    let modules = Path::new(env!("CARGO_MANIFEST_DIR")).join(".npm-tools/node_modules");
+    if !modules.join(package).is_dir() {
+        skip_or_fail(&format!("{package} is missing: run scripts/test-deps.sh"));
+        return None;
+    }
+    Some((node, modules))
+}
+
 /// An outside tool: from the test venv, the project's npm tools, else PATH.
 /// Missing: a failure in CI, a loud skip elsewhere.
 pub fn tool(name: &str) -> Option<PathBuf> {
