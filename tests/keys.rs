@@ -231,7 +231,8 @@ fn serve(stream: std::net::TcpStream, state: &Mutex<State>) {
     let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let action = get("Action").unwrap_or_default();
     let (caller, scope, signed) = check_signature(
-        &format!("{} {} HTTP/1.1", request.method, request.target),
+        &request.method,
+        &request.target,
         &request.headers,
         &request.body,
     );
@@ -363,7 +364,8 @@ fn form(body: &str) -> Vec<(String, String)> {
 /// (`None` for the assumed role), the scope's `region/service`, and whether
 /// the signature matched.
 fn check_signature(
-    request_line: &str,
+    method: &str,
+    target: &str,
     headers: &[(String, String)],
     body: &[u8],
 ) -> (Option<&'static str>, String, bool) {
@@ -374,54 +376,19 @@ fn check_signature(
             .map(|(_, v)| v.as_str())
             .unwrap_or("")
     };
-    let auth = header("authorization");
-    let Some(rest) = auth.strip_prefix("AWS4-HMAC-SHA256 ") else {
+    let Some(sig) = common::SigV4::parse(header("authorization")) else {
         return (None, String::new(), false);
     };
-    let field = |name: &str| {
-        rest.split(", ")
-            .find_map(|p| p.strip_prefix(&format!("{name}=")))
-            .unwrap_or("")
-    };
-    let credential = field("Credential");
-    let [akid, day, region, service, "aws4_request"] =
-        credential.split('/').collect::<Vec<_>>()[..]
-    else {
-        return (None, String::new(), false);
-    };
-    let scope = format!("{region}/{service}");
-    let (secret, caller) = match akid {
+    let scope = format!("{}/{}", sig.region, sig.service);
+    let (secret, caller) = match sig.akid {
         AKID => (SECRET, Some("dev")),
         ROLE_AKID if header("x-amz-security-token") == ROLE_TOKEN => (ROLE_SECRET, None),
         _ => return (None, scope, false),
     };
-    let date = header("x-amz-date");
-    if (amz_date(date) - unix_now()).abs() > 300 {
+    if (amz_date(header("x-amz-date")) - unix_now()).abs() > 300 {
         return (caller, scope, false);
     }
-    let mut parts = request_line.split_whitespace();
-    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let signed_headers = field("SignedHeaders");
-    let canonical_headers: String = signed_headers
-        .split(';')
-        .map(|h| {
-            let v = header(h).split_whitespace().collect::<Vec<_>>().join(" ");
-            format!("{h}:{v}\n")
-        })
-        .collect();
-    if !signed_headers.split(';').any(|h| h == "host") {
-        return (caller, scope, false);
-    }
-    let canonical_request = format!(
-        "{method}\n{path}\n{query}\n{canonical_headers}\n{signed_headers}\n{}",
-        hex(&sha256(body))
-    );
-    let string_to_sign = format!(
-        "AWS4-HMAC-SHA256\n{date}\n{day}/{region}/{service}/aws4_request\n{}",
-        hex(&sha256(canonical_request.as_bytes()))
-    );
-    let ok = field("Signature") == sign(secret, day, region, service, &string_to_sign);
+    let ok = sig.matches(secret, method, target, headers, body);
     (caller, scope, ok)
 }
 

@@ -10,8 +10,11 @@
 //! it plays both of Bedrock's endpoints well enough for a one-line reply:
 //! the control plane's `ListFoundationModels`, and the runtime's `Converse`,
 //! `InvokeModel`, `InvokeModelWithResponseStream` (AWS event-stream framing)
-//! and `CountTokens`, and the OpenAI-compatible Chat Completions API
-//! (`/openai/v1/chat/completions`, JSON or server-sent events). Streams can
+//! and `CountTokens`, the OpenAI-compatible Chat Completions API
+//! (`/openai/v1/chat/completions`, JSON or server-sent events), and the
+//! Responses API (`/openai/v1/responses`) with SigV4 for `bedrock-mantle`
+//! as Codex CLI signs it (any operation also takes a SigV4 `Authorization`
+//! header, checked as the key's query signature is). Streams can
 //! be sent an event at a time, with a pause between events
 //! ([`Behaviour::stream_gap`]), so a test sees whether they arrive as sent. It records every request and its answer, so a test can
 //! say which keys were used and that none was refused.
@@ -20,7 +23,7 @@
 //! it through [`TlsFront`].
 
 use super::http::Request;
-use super::{AKID, Run, SECRET, amz_date, hex, sha256, sign, tool, unix_now};
+use super::{AKID, Run, SECRET, SigV4, amz_date, hex, sha256, sign, tool, unix_now};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
@@ -307,15 +310,32 @@ fn answer(b: &Behaviour, request: &Request) -> Reply {
         ("POST", _, Some((_, "converse" | "invoke"))) => "InvokeModel",
         ("POST", _, Some((_, "count-tokens"))) => "CountTokens",
         ("POST", _, Some((_, "invoke-with-response-stream"))) => "InvokeModelWithResponseStream",
-        ("POST", "/openai/v1/chat/completions", _) => "InvokeModel",
+        ("POST", "/openai/v1/chat/completions" | "/openai/v1/responses", _) => "InvokeModel",
         _ => return error(404, "UnknownOperationException", ""),
     };
-    if let Err(refusal) = check_key(b, request.header("authorization").unwrap_or(""), action) {
+    let authorization = request.header("authorization").unwrap_or("");
+    let checked = match SigV4::parse(authorization) {
+        // Bedrock Mantle's Responses API signs for its own service name,
+        // the rest of Bedrock for `bedrock`.
+        Some(sig) => {
+            let service = if path == "/openai/v1/responses" {
+                "bedrock-mantle"
+            } else {
+                "bedrock"
+            };
+            check_signature(b, request, target, &sig, service, action)
+        }
+        None => check_key(b, authorization, action),
+    };
+    if let Err(refusal) = checked {
         return refusal;
     }
     let text = reply_text(&request.body);
     if path == "/openai/v1/chat/completions" {
         return chat_completion(&request.body, &text);
+    }
+    if path == "/openai/v1/responses" {
+        return responses(&request.body, &text);
     }
     match model_op.map(|(_, op)| op) {
         None => models(),
@@ -375,6 +395,63 @@ fn chat_completion(body: &[u8], text: &str) -> Reply {
         ),
         chunk(serde_json::json!({}), serde_json::json!("stop")),
         b"data: [DONE]\n\n".to_vec(),
+    ];
+    streamed("text/event-stream", events)
+}
+
+/// The OpenAI Responses API, as Bedrock serves it on its `bedrock-mantle`
+/// and `bedrock-runtime` endpoints ("Responses API",
+/// https://docs.aws.amazon.com/bedrock/latest/userguide/inference-responses-api.html):
+/// a `response` object, or with `"stream": true` server-sent events, each
+/// `event: TYPE` and `data: {"type": TYPE, ...}` (OpenAI's "Streaming
+/// events", https://platform.openai.com/docs/api-reference/responses-streaming):
+/// `response.created`, the message's `response.output_text.delta` and
+/// `response.output_item.done`, then `response.completed` with the usage.
+fn responses(body: &[u8], text: &str) -> Reply {
+    let request: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+    let model = request["model"].as_str().unwrap_or(MODEL).to_string();
+    let message = serde_json::json!({
+        "type": "message", "id": "msg_fake", "status": "completed", "role": "assistant",
+        "content": [{ "type": "output_text", "text": text, "annotations": [] }],
+    });
+    let usage = serde_json::json!({
+        "input_tokens": 5, "input_tokens_details": { "cached_tokens": 0 },
+        "output_tokens": 2, "output_tokens_details": { "reasoning_tokens": 0 },
+        "total_tokens": 7,
+    });
+    let response = |status: &str, output: serde_json::Value| {
+        serde_json::json!({
+            "id": "resp_fake", "object": "response", "created_at": unix_now(),
+            "status": status, "model": model, "output": output, "usage": usage,
+        })
+    };
+    if request["stream"].as_bool() != Some(true) {
+        return ok_json(response("completed", serde_json::json!([message])));
+    }
+    let event = |value: serde_json::Value| {
+        format!(
+            "event: {}\ndata: {value}\n\n",
+            value["type"].as_str().unwrap()
+        )
+        .into_bytes()
+    };
+    let events = vec![
+        event(
+            serde_json::json!({ "type": "response.created", "sequence_number": 0,
+            "response": response("in_progress", serde_json::json!([])) }),
+        ),
+        event(
+            serde_json::json!({ "type": "response.output_text.delta", "sequence_number": 1,
+            "item_id": "msg_fake", "output_index": 0, "content_index": 0, "delta": text }),
+        ),
+        event(
+            serde_json::json!({ "type": "response.output_item.done", "sequence_number": 2,
+            "output_index": 0, "item": message }),
+        ),
+        event(
+            serde_json::json!({ "type": "response.completed", "sequence_number": 3,
+            "response": response("completed", serde_json::json!([message])) }),
+        ),
     ];
     streamed("text/event-stream", events)
 }
@@ -578,6 +655,69 @@ fn check_key(b: &Behaviour, authorization: &str, action: &str) -> Result<(), Rep
             &format!(
                 "User: {arn} is not authorized to perform: bedrock:{action} because no identity-based policy allows the bedrock:{action} action"
             ),
+        ));
+    }
+    Ok(())
+}
+
+/// A request signed with SigV4 in its `Authorization` header, as the SDKs
+/// and Codex CLI send them: the signature recomputed with the secret the
+/// fake knows for the key id, for `service` in the fake's region, within
+/// the five minutes of clock skew AWS allows. The refusals are those of
+/// the REST-JSON services ("Troubleshoot signing errors",
+/// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-troubleshooting.html).
+fn check_signature(
+    b: &Behaviour,
+    request: &Request,
+    target: &str,
+    sig: &SigV4,
+    service: &str,
+    action: &str,
+) -> Result<(), Reply> {
+    let (secret, allowed) = match sig.akid {
+        AKID => (SECRET, true),
+        DENIED_AKID => (DENIED_SECRET, false),
+        _ => {
+            return Err(error(
+                403,
+                "UnrecognizedClientException",
+                "The security token included in the request is invalid.",
+            ));
+        }
+    };
+    if sig.region != REGION || sig.service != service {
+        return Err(error(
+            403,
+            "InvalidSignatureException",
+            &format!("Credential should be scoped to correct service: '{service}'."),
+        ));
+    }
+    let now = unix_now() + b.clock_ahead as i64;
+    if (amz_date(request.header("x-amz-date").unwrap_or("")) - now).abs() > 300 {
+        return Err(error(
+            403,
+            "InvalidSignatureException",
+            "Signature expired: the request's X-Amz-Date is more than 5 minutes from now.",
+        ));
+    }
+    if !sig.matches(
+        secret,
+        &request.method,
+        target,
+        &request.headers,
+        &request.body,
+    ) {
+        return Err(error(
+            403,
+            "InvalidSignatureException",
+            "The request signature we calculated does not match the signature you provided.",
+        ));
+    }
+    if !allowed {
+        return Err(error(
+            403,
+            "AccessDeniedException",
+            &format!("User is not authorized to perform: bedrock:{action}"),
         ));
     }
     Ok(())
