@@ -7,8 +7,9 @@
 # the aarch64 cross gcc with its glibc and qemu-user for the Linux-on-ARM
 # build and its tests; the reference generator, moto, the AWS CLI, boto3,
 # PyYAML, openai, anthropic, and cargo-zigbuild with zig (the macOS lint)
-# from PyPI into .venv (tests/requirements.txt); Claude Code and the AWS SDK
-# for JavaScript v3 from npm into .npm-tools (tests/npm-tools.txt). One line
+# from PyPI into .venv (tests/requirements.txt); Claude Code, Codex CLI, the
+# AWS SDK for JavaScript v3 and openai-node from npm into .npm-tools
+# (tests/npm-tools.txt). One line
 # per step on stderr, saying what it installs and roughly how long it takes;
 # a step with nothing to do says nothing. Idempotent. Exits non-zero, saying
 # what to do, when it cannot install something.
@@ -91,9 +92,9 @@ if ! .venv/bin/python -c 'import aws_bedrock_token_generator, moto, awscli, boto
     cp tests/requirements.txt .venv/.requirements
 fi
 
-# 4. npm packages. Claude Code ships a native binary per platform: any Node
-# that runs npm will do for installing it (npm only warns about its engines
-# field).
+# 4. npm packages. Claude Code and Codex CLI ship a native binary per
+# platform: any Node that runs npm will do for installing them (npm only
+# warns about their engines fields).
 if [ ! -x .npm-tools/node_modules/.bin/claude ] \
     || [ ! -d .npm-tools/node_modules/@aws-sdk/client-bedrock-runtime ] \
     || ! cmp -s tests/npm-tools.txt .npm-tools/.requirements; then

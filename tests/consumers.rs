@@ -1,8 +1,10 @@
 //! The real consumers of our keys, each against the fake Bedrock of
 //! `common::bedrock`, which checks every key as AWS does: boto3 (through
 //! `exec` and `env`), Claude Code (through the `apiKeyHelper` that `setup
-//! claude-code` prints, for longer than a key lives) and Claude Desktop's
-//! helper contract (`setup claude-desktop`, run bare under `env -i`).
+//! claude-code` prints, for longer than a key lives), Claude Desktop's
+//! helper contract (`setup claude-desktop`, run bare under `env -i`) and
+//! Codex CLI (SigV4 from the `credential_process` profile of `setup
+//! aws-config`).
 
 #![cfg(unix)]
 
@@ -288,4 +290,69 @@ fn claude_code_keeps_working_past_the_life_of_a_key() {
         last.as_secs() as i64 > first_expiry,
         "the session ended before the first key expired"
     );
+}
+
+/// Codex CLI's built-in `amazon-bedrock` provider signs every request with
+/// SigV4 (service `bedrock-mantle`) through aws-config's profile chain, so
+/// bedrock-token serves it as `credential_process`: the profile that
+/// `setup aws-config` prints, and nothing else. The fake checks each
+/// signature against the example keys, which only `credential-process
+/// --profile dev` can have handed over: Codex's profile holds no keys and
+/// its environment none.
+#[test]
+fn codex_cli_signs_with_credentials_from_the_setup_aws_config_profile() {
+    let Some(codex) = tool("codex") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    dev_profile(&sb);
+    let fake = FakeBedrock::start();
+    let profile = sb.run().args(["-p", "dev", "setup", "aws-config"]).ok();
+    assert!(profile.contains("[profile dev-cached]"), "{profile}");
+    let config = std::fs::read_to_string(sb.home().join(".aws/config")).unwrap();
+    sb.config(&format!("{config}\n{profile}"));
+    // Codex's documented configuration for Amazon Bedrock, with the base
+    // URL (one of the fields the built-in provider lets a user change)
+    // pointed at the fake.
+    sb.write(
+        "home/.codex/config.toml",
+        &format!(
+            "model_provider = \"amazon-bedrock\"\nmodel = \"openai.gpt-5.4\"\n\n\
+             [model_providers.amazon-bedrock]\nbase_url = \"{}/openai/v1\"\n\n\
+             [model_providers.amazon-bedrock.aws]\nprofile = \"dev-cached\"\nregion = \"{REGION}\"\n",
+            fake.url
+        ),
+    );
+    for turn in 1..=2 {
+        let out = sb
+            .command(&codex)
+            .env("CODEX_HOME", sb.home().join(".codex"))
+            .args(["exec", "--skip-git-repo-check", "--ephemeral"])
+            .arg(format!("say turn-{turn}"))
+            .output();
+        out.assert_code(0);
+        assert_eq!(
+            out.stdout.trim(),
+            format!("ack turn-{turn}"),
+            "{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains(SECRET), "{}", out.stderr);
+    }
+    let seen = fake.seen();
+    assert!(!seen.is_empty());
+    for s in &seen {
+        assert_eq!(
+            (s.method.as_str(), s.target.as_str(), s.status),
+            ("POST", "/openai/v1/responses", 200),
+            "{s:?}"
+        );
+        assert!(
+            s.authorization
+                .starts_with(&format!("AWS4-HMAC-SHA256 Credential={AKID}/"))
+                && s.authorization
+                    .contains(&format!("/{REGION}/bedrock-mantle/aws4_request")),
+            "{s:?}"
+        );
+    }
 }
