@@ -227,6 +227,52 @@ fn aws_sdk_for_javascript_v3_over_http2_inside_proxy_exec() {
     );
 }
 
+/// Claude Code started by `proxy exec` (Bedrock mode switched on by the
+/// user, as `setup claude-code` does; base URL and credential from the
+/// gateway): two prompts, the second after the first key has died, each
+/// answered through the gateway with a live key.
+#[test]
+fn claude_code_inside_proxy_exec_outlives_its_keys() {
+    let Some(claude) = tool("claude") else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let fake = FakeBedrock::start();
+    let prompts = "\"$0\" -p 'say turn-1' && sleep 5 && \"$0\" -p 'say turn-2'";
+    let out = gateway_env(&sb, &fake)
+        .env("CLAUDE_CODE_USE_BEDROCK", "1")
+        .env("DISABLE_TELEMETRY", "1")
+        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        .env("DISABLE_AUTOUPDATER", "1")
+        .args(SHORT)
+        .args(["-v", "proxy", "exec", "--", "sh", "-c", prompts])
+        .arg(&claude)
+        .output();
+    out.assert_code(0);
+    assert_eq!(
+        out.stdout.lines().collect::<Vec<_>>(),
+        ["ack turn-1", "ack turn-2"],
+        "{}",
+        out.stderr
+    );
+    let model_calls: Vec<_> = fake
+        .seen()
+        .into_iter()
+        .filter(|s| s.target.starts_with("/model/"))
+        .collect();
+    assert!(model_calls.len() >= 2, "{model_calls:?}");
+    assert!(
+        model_calls.iter().all(|s| s.status == 200),
+        "{model_calls:?}"
+    );
+    assert!(fake.keys().len() >= 2, "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("bedrock-api-key-") && !out.stderr.contains(common::SECRET),
+        "{}",
+        out.stderr
+    );
+}
+
 #[test]
 fn openai_python_with_a_function_api_key_needs_no_gateway() {
     let Some(python) = tool("python") else {
