@@ -507,3 +507,47 @@ fn a_key_is_never_an_argument() {
         out.stderr
     );
 }
+
+/// Answers broken as networks break them. Cut off halfway through its
+/// declared length: `unreachable`, saying the answer broke off (an error
+/// status or a verdict is never guessed from half an answer). A 200 whose
+/// body never ends: the status and request id are Bedrock's verdict, so
+/// `valid`, and the body is not read on (the run ends well inside verify's
+/// 10 s bound, not when the body does). The key is nowhere in the output.
+#[test]
+fn a_truncated_answer_is_unreachable_and_an_endless_one_is_not_read_on() {
+    let sb = Sandbox::new();
+    let verify = |behaviour: Behaviour| {
+        let fake = FakeBedrock::with(behaviour);
+        let out = run_checked(
+            &fake,
+            fake.run(sb.run_static())
+                .args(["verify", "--format", "json"]),
+        );
+        (fake.url, out)
+    };
+    let (url, out) = verify(Behaviour {
+        truncate: true,
+        ..Behaviour::default()
+    });
+    out.assert_code(1);
+    let doc = json(&out);
+    assert_eq!(doc["status"], "unreachable", "{doc}");
+    let message = doc["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!(
+            "no answer from {url}/foundation-models: the answer broke off"
+        )),
+        "{message}"
+    );
+
+    let (_, out) = verify(Behaviour {
+        endless: true,
+        ..Behaviour::default()
+    });
+    out.assert_code(0);
+    let doc = json(&out);
+    assert_eq!(doc["status"], "valid", "{doc}");
+    assert_eq!(doc["request_id"], "4b3f0000-fake-4000-8000-000000000001");
+    assert!(out.elapsed < Duration::from_secs(9), "{:?}", out.elapsed);
+}

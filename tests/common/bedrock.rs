@@ -91,6 +91,12 @@ pub struct Behaviour {
     /// Send streamed answers (event streams, server-sent events) one event
     /// per chunk (`Transfer-Encoding: chunked`), pausing this long between.
     pub stream_gap: Option<Duration>,
+    /// Declare the whole answer's `Content-Length`, send half of it, and
+    /// close: a connection cut mid-answer.
+    pub truncate: bool,
+    /// Answer 200 with a body that never ends (chunked, the answer's start
+    /// then its last event or a filler repeated), until the client leaves.
+    pub endless: bool,
 }
 
 pub struct FakeBedrock {
@@ -213,6 +219,29 @@ fn serve(stream: TcpStream, n: u32, behaviour: &Behaviour, seen: &Mutex<Vec<Seen
         ));
     }
     let mut stream = stream;
+    if behaviour.truncate {
+        let _ = stream.write_all(format!("{head}\r\n").as_bytes());
+        let _ = stream.write_all(&reply.body[..reply.body.len() / 2]);
+        return;
+    }
+    if behaviour.endless {
+        let head = head.replace(&length, "Transfer-Encoding: chunked");
+        let _ = stream.write_all(format!("{head}\r\n").as_bytes());
+        let filler = reply
+            .events
+            .last()
+            .cloned()
+            .unwrap_or_else(|| b" ".repeat(65536));
+        let start = reply.events.first().unwrap_or(&reply.body).clone();
+        for chunk in std::iter::once(start).chain(std::iter::repeat(filler)) {
+            let sent = write!(stream, "{:x}\r\n", chunk.len())
+                .and_then(|()| stream.write_all(&chunk))
+                .and_then(|()| stream.write_all(b"\r\n"));
+            if sent.is_err() {
+                return;
+            }
+        }
+    }
     let _ = stream.write_all(format!("{head}\r\n").as_bytes());
     let Some(gap) = gap else {
         let _ = stream.write_all(&reply.body);
