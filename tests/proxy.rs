@@ -866,3 +866,79 @@ fn setup_proxy_gives_a_unit_systemd_accepts_and_each_consumer_its_settings() {
     std::fs::write(&file, &text).unwrap();
     assert_unit_accepted(&sb, &analyze, &runtime, &file);
 }
+
+/// An upstream answer cut off mid-body reaches the consumer cut off too:
+/// the length Bedrock declared, fewer bytes, then the connection closes,
+/// so the consumer's SDK sees a broken answer, never a shorter whole one;
+/// and the log says it broke off, for which request.
+#[test]
+fn a_truncated_upstream_answer_stays_visibly_truncated() {
+    let sb = Sandbox::new();
+    let fake = FakeBedrock::with(Behaviour {
+        truncate: true,
+        ..Behaviour::default()
+    });
+    let gw = Gateway::start(&sb, &fake, &[]);
+    let both = format!("{}{}", gw.host(), gw.auth());
+    let answer = gw.raw(
+        &format!("POST /model/{MODEL}/invoke HTTP/1.1{both}"),
+        common::bedrock::INVOKE_BODY,
+    );
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    let declared: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .unwrap_or_else(|| panic!("{head}"))
+        .parse()
+        .unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(
+        body.len() < declared,
+        "{} of {declared}: {answer}",
+        body.len()
+    );
+    assert!(!body.is_empty(), "what arrived is passed on");
+}
+
+/// A 200 whose body never ends is passed on as it comes, never gathered:
+/// a consumer reads 64 MiB of it and leaves, the gateway's memory stays
+/// near its idle size, and it answers the next request.
+#[test]
+fn an_endless_upstream_answer_is_streamed_not_gathered() {
+    let sb = Sandbox::new();
+    let fake = FakeBedrock::with(Behaviour {
+        endless: true,
+        ..Behaviour::default()
+    });
+    let gw = Gateway::start(&sb, &fake, &[]);
+    let both = format!("{}{}", gw.host(), gw.auth());
+    for _ in 0..2 {
+        let mut stream = TcpStream::connect(("127.0.0.1", gw.port)).unwrap();
+        let body = common::bedrock::INVOKE_BODY;
+        write!(
+            stream,
+            "POST /model/{MODEL}/invoke HTTP/1.1{both}\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut buf = vec![0u8; 1 << 16];
+        let mut read = 0;
+        while read < 64 << 20 {
+            let n = stream.read(&mut buf).unwrap();
+            assert!(n > 0, "the stream ended after {read} bytes");
+            read += n;
+        }
+    }
+    let status = std::fs::read_to_string(format!("/proc/{}/status", gw.child.id())).unwrap();
+    let high_water_kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").parse().ok())
+        .unwrap();
+    assert!(
+        high_water_kib < 48 << 10,
+        "the gateway's memory rose to {high_water_kib} KiB for 128 MiB passed on"
+    );
+    let (_, log) = gw.stop();
+    assert_eq!(log.matches("/invoke 200").count(), 2, "{log}");
+}

@@ -161,8 +161,9 @@ impl Gateway {
         let first = self
             .send(&parts.method, &url, &headers, &body, &key)
             .await?;
+        let what = format!("{} {}", parts.method, printable(parts.uri.path()));
         if first.status().as_u16() != 403 {
-            return Ok(stream(first));
+            return Ok(stream(first, what));
         }
         // A 403: read its short body; if the key expired, renew and retry once.
         let (head, body_403) = first.into_parts();
@@ -178,7 +179,7 @@ impl Gateway {
         let second = self
             .send(&parts.method, &url, &headers, &body, &key)
             .await?;
-        Ok(stream(second))
+        Ok(stream(second, what))
     }
 
     async fn send(
@@ -317,9 +318,31 @@ fn says_expired(body: &[u8]) -> bool {
 }
 
 /// The upstream answer, its body passed on frame by frame as it arrives.
-fn stream(response: Response<SdkBody>) -> Response<Body> {
+/// When the body breaks off (the connection cut, a stream reset), the
+/// consumer's answer breaks off too, and the log says so for `what` (the
+/// request's method and path), since the request's own line went out with
+/// the head.
+fn stream(response: Response<SdkBody>, what: String) -> Response<Body> {
     let (head, body) = response.into_parts();
-    with_head(head, body.map_err(|e| -> BoxError { e }).boxed())
+    let request_id = head
+        .headers
+        .get("x-amzn-requestid")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_string();
+    let body = body.map_err(move |e| -> BoxError {
+        let cause = crate::error::causes(e.as_ref());
+        let cause = if cause.is_empty() {
+            e.to_string()
+        } else {
+            format!("{e}: {cause}")
+        };
+        ui::line(&format!(
+            "error: {what} {request_id}: Bedrock's answer broke off: {cause}"
+        ));
+        e
+    });
+    with_head(head, body.boxed())
 }
 
 fn with_head(mut head: http::response::Parts, body: Body) -> Response<Body> {
