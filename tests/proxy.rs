@@ -755,6 +755,26 @@ fn sigterm_with_a_stream_in_flight_lets_it_finish_then_stops() {
     );
 }
 
+/// The gateway takes its keys through the shared cache: a direct caller
+/// with the same settings gets the very key the gateway forwarded, from
+/// the cache, and the gateway then forwards it again (one signing between
+/// them).
+#[test]
+fn the_gateway_and_direct_callers_share_one_key() {
+    let sb = Sandbox::new();
+    let fake = FakeBedrock::start();
+    let gw = Gateway::start(&sb, &fake, &[]);
+    let both = format!("{}{}", gw.host(), gw.auth());
+    assert_eq!(gw.invoke(&both).0, 200);
+    let direct = gateway_env(&sb, &fake).args(["-v"]).output();
+    direct.assert_code(0);
+    assert!(direct.stderr.contains("cached key"), "{}", direct.stderr);
+    assert_eq!(fake.keys(), [direct.stdout.trim()]);
+    std::thread::sleep(Duration::from_millis(2100));
+    assert_eq!(gw.invoke(&both).0, 200);
+    assert_eq!(fake.keys().len(), 1, "one key between them");
+}
+
 #[test]
 fn an_early_expiry_upstream_is_renewed_and_retried_once() {
     let sb = Sandbox::new();
