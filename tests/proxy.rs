@@ -21,9 +21,11 @@ use std::time::{Duration, Instant};
 const SHORT: [&str; 4] = ["--duration", "4s", "--min-remaining", "2s"];
 /// The life of a key under [`SHORT`].
 const KEY_LIFE: Duration = Duration::from_secs(4);
-/// How long each consumer session runs: twice a key's life, so that even a
-/// starved consumer's last request comes after the first key died.
-const SESSION_SECS: &str = "8";
+/// How long each consumer session runs: keys are renewed with 2 s left, so
+/// made about 2 s apart, and the third dies about 8 s in; a 9 s session
+/// outlives three keys, and even a starved consumer's last request comes
+/// after the first key died.
+const SESSION_SECS: &str = "9";
 
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/proxy_consumers.py")
