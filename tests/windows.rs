@@ -287,8 +287,11 @@ fn the_aws_config_snippet_survives_a_path_with_a_space() {
     );
     assert!(snippet.contains(&line), "{snippet}");
     sb.config(&format!("[profile dev]\nregion = us-east-1\n{snippet}"));
+    // An hour: credential-process hands out the static keys with a 12 h
+    // expiry, so a 12 h key may come out a second short (noted on stderr)
+    // when the clock ticks between the two.
     let key = ours(&sb)
-        .args(["--profile", "dev-cached", "--no-cache"])
+        .args(["--profile", "dev-cached", "--no-cache", "--duration", "1h"])
         .ok();
     assert!(key.starts_with("bedrock-api-key-"), "{key}");
     let doctor = ours(&sb)
