@@ -9,9 +9,10 @@
 #   architecture: no dynamic loader, no shared libraries to map and relocate
 #   at start, which halves the cost of a cache hit, docs/benchmarks.md); on
 #   x86_64 not position-independent, so it does not relocate itself either
-#   (halving the hit again); elsewhere packed relative relocations where
-#   the target's linker and glibc (2.36+) have them (start-up then touches
-#   380 KiB less of the binary);
+#   (halving the hit again); packed relative relocations where the
+#   target's linker and glibc (2.36+) have them (a static PIE's start-up
+#   then touches 380 KiB less of the binary; on x86_64 there are none left
+#   to pack, and the flag changes nothing);
 # - every target: reproducible, i.e. no path of this machine in the binary.
 #   Panic messages and aws-lc's error strings name source files; their
 #   prefixes (this checkout, cargo's home with the crates' sources, the

@@ -81,11 +81,7 @@ impl Gateway {
             Ok(r) => r,
             Err(refusal) => refused(&refusal),
         };
-        let request_id = response
-            .headers()
-            .get("x-amzn-requestid")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("-");
+        let request_id = request_id(response.headers());
         let line = format!(
             "{method} {} {} {request_id} {:.1} ms {version:?}",
             printable(&path),
@@ -324,25 +320,23 @@ fn says_expired(body: &[u8]) -> bool {
 /// the head.
 fn stream(response: Response<SdkBody>, what: String) -> Response<Body> {
     let (head, body) = response.into_parts();
-    let request_id = head
-        .headers
-        .get("x-amzn-requestid")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-")
-        .to_string();
+    let request_id = request_id(&head.headers).to_string();
     let body = body.map_err(move |e| -> BoxError {
-        let cause = crate::error::causes(e.as_ref());
-        let cause = if cause.is_empty() {
-            e.to_string()
-        } else {
-            format!("{e}: {cause}")
-        };
         ui::line(&format!(
-            "error: {what} {request_id}: Bedrock's answer broke off: {cause}"
+            "error: {what} {request_id}: Bedrock's answer broke off: {}",
+            crate::error::causes(e.as_ref())
         ));
         e
     });
     with_head(head, body.boxed())
+}
+
+/// Bedrock's request id for an answer, `-` when it has none.
+fn request_id(headers: &HeaderMap) -> &str {
+    headers
+        .get("x-amzn-requestid")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
 }
 
 fn with_head(mut head: http::response::Parts, body: Body) -> Response<Body> {
